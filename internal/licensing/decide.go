@@ -1,0 +1,149 @@
+package licensing
+
+import "time"
+
+// Decide answers whether the person behind userKey may use capability now,
+// within sessionID if given. The allow path takes no lock and does not
+// allocate; denials allocate their Missing list.
+func (e *Engine) Decide(userKey, capability, sessionID string) Decision {
+	c := e.catalog.Load()
+	cv, ok := c.caps[capability]
+	if !ok {
+		return Decision{Reason: ReasonUnknownCapability}
+	}
+	id, ok := e.Resolve(userKey)
+	if !ok {
+		return Decision{Reason: ReasonUnknownUser}
+	}
+	p, _ := e.people.Get(id)
+	if !p.user.Active {
+		return Decision{Reason: CodeInactive, User: id}
+	}
+	var sess *sessionView
+	if sessionID != "" {
+		s, ok := e.sessions.Get(sessionID)
+		if !ok || s.user != id {
+			return Decision{Reason: ReasonSessionInvalid, User: id}
+		}
+		sess = s
+	}
+	if cv.tier == TierRequester {
+		return Decision{Allow: true, Via: Via{Kind: ViaFree}, User: id}
+	}
+	clk := clock{now: e.now}
+	var first Via
+	for i := range cv.needs {
+		n := &cv.needs[i]
+		via, checkout := e.seatFor(c, p, n, &clk)
+		if via.Kind != "" {
+			if i == 0 {
+				first = via
+			}
+			continue
+		}
+		return e.deny(c, p, cv, i, checkout, sess, &clk)
+	}
+	return Decision{Allow: true, Via: first, User: id}
+}
+
+// seatFor finds the cheapest seat of p that satisfies n: a named seat first,
+// then a held lease. It returns the cheapest registered concurrent pool as
+// checkout when only a lease could serve.
+func (e *Engine) seatFor(c *catalogView, p *personView, n *need, clk *clock) (Via, string) {
+	var best *poolView
+	var conc *poolView
+	for _, id := range p.pools {
+		pv, ok := c.pools[id]
+		if !ok || !n.set.has(pv.skuIdx) || !pv.validAt(clk) {
+			continue
+		}
+		if pv.Model == ModelNamed {
+			if best == nil || pv.MonthlyPrice < best.MonthlyPrice {
+				best = pv
+			}
+		} else if conc == nil || pv.MonthlyPrice < conc.MonthlyPrice {
+			conc = pv
+		}
+	}
+	if best != nil {
+		return Via{Kind: ViaNamed, Pool: best.ID, SKU: best.SKU}, ""
+	}
+	var lease *leaseView
+	var lp *poolView
+	for _, l := range p.leases {
+		pv, ok := c.pools[l.Pool]
+		if !ok || !n.set.has(pv.skuIdx) || !pv.validAt(clk) || !l.ExpiresAt.After(clk.get()) {
+			continue
+		}
+		if lease == nil || pv.MonthlyPrice < lp.MonthlyPrice {
+			lease, lp = l, pv
+		}
+	}
+	if lease != nil {
+		lease.touched.Store(clk.get().UnixNano())
+		return Via{Kind: ViaConcurrent, Pool: lp.ID, SKU: lp.SKU, Lease: lease.ID}, ""
+	}
+	if conc != nil {
+		return Via{}, conc.ID
+	}
+	return Via{}, ""
+}
+
+// deny builds the denial for the first unmet need i. A checkout is only
+// asked for when every unmet need could be met by leasing, so a lazy session
+// never takes a seat for a request that would fail anyway.
+func (e *Engine) deny(c *catalogView, p *personView, cv *capView, i int, checkout string, sess *sessionView, clk *clock) Decision {
+	d := Decision{User: p.user.ID}
+	module := false
+	for j := i; j < len(cv.needs); j++ {
+		n := &cv.needs[j]
+		v, co := e.seatFor(c, p, n, clk)
+		if v.Kind != "" || co != "" {
+			continue
+		}
+		module = module || n.module
+		d.Missing = append(d.Missing, n.names...)
+	}
+	if len(d.Missing) > 0 {
+		d.Reason = CodeNoLicence
+		if module {
+			d.Reason = CodeModuleMissing
+		}
+		return d
+	}
+	d.Missing = append(d.Missing, cv.needs[i].names...)
+	switch {
+	case sess == nil:
+		d.Reason = ReasonSessionRequired
+	case sess.lazy:
+		d.Reason = ReasonCheckoutRequired
+		d.Checkout = checkout
+	default:
+		// A non-lazy session took its leases at start; one that is gone now
+		// was ended (idle, revoked or by an admin).
+		d.Reason = CodeNoLicence
+	}
+	return d
+}
+
+// clock reads the time at most once per decision, and only when a pool with
+// validity dates or a lease needs it.
+type clock struct {
+	now func() time.Time
+	t   time.Time
+	set bool
+}
+
+func (c *clock) get() time.Time {
+	if !c.set {
+		c.t, c.set = c.now(), true
+	}
+	return c.t
+}
+
+func (p *poolView) validAt(c *clock) bool {
+	if p.Starts.IsZero() && p.Ends.IsZero() {
+		return true
+	}
+	return p.ValidAt(c.get())
+}

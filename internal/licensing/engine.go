@@ -1,0 +1,282 @@
+package licensing
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// personView is the immutable per-person state Decide reads.
+type personView struct {
+	user       User
+	pools      []string // pool ids of active assignments and registrations
+	leases     []*leaseView
+	aliases    []string
+}
+
+type leaseView struct {
+	Lease
+	// touched is the last activity seen by Decide (unix nanoseconds), flushed
+	// to the store in the background so the hot path never writes.
+	touched atomic.Int64
+}
+
+type sessionView struct {
+	id, user string
+	lazy     bool
+	active   bool
+}
+
+// Engine decides requests from an in-memory snapshot. Reads never lock: the
+// catalog is one atomically swapped pointer and people and sessions live in
+// copy-on-write shards. Writes come from the store after it commits.
+type Engine struct {
+	now      func() time.Time
+	catalog  atomic.Pointer[catalogView]
+	people   *shardMap[*personView]
+	aliases  *shardMap[string]
+	sessions *shardMap[*sessionView]
+	writeMu  sync.Mutex // orders person writes so alias updates stay consistent
+}
+
+// NewEngine returns an empty engine using now as its clock.
+func NewEngine(now func() time.Time) *Engine {
+	if now == nil {
+		now = time.Now
+	}
+	e := &Engine{
+		now:      now,
+		people:   newShardMap[*personView](),
+		aliases:  newShardMap[string](),
+		sessions: newShardMap[*sessionView](),
+	}
+	c, _ := compileCatalog(nil, nil, Policy{})
+	e.catalog.Store(c)
+	return e
+}
+
+// SetCatalog replaces SKUs, pools and policy at once.
+func (e *Engine) SetCatalog(skus []SKU, pools []Pool, policy Policy) error {
+	c, err := compileCatalog(skus, pools, policy)
+	if err != nil {
+		return err
+	}
+	e.catalog.Store(c)
+	return nil
+}
+
+// CheckCatalog reports whether a catalog would compile, without applying it.
+func CheckCatalog(skus []SKU, pools []Pool, policy Policy) error {
+	_, err := compileCatalog(skus, pools, policy)
+	return err
+}
+
+// Pool returns a pool of the current catalog.
+func (e *Engine) Pool(id string) (Pool, bool) {
+	p, ok := e.catalog.Load().pools[id]
+	if !ok {
+		return Pool{}, false
+	}
+	return p.Pool, true
+}
+
+// SKU returns a SKU of the current catalog.
+func (e *Engine) SKU(key string) (SKU, bool) {
+	c := e.catalog.Load()
+	i, ok := c.skus[key]
+	if !ok {
+		return SKU{}, false
+	}
+	return c.skuArr[i], true
+}
+
+// Policy returns a copy of the current policy.
+func (e *Engine) Policy() Policy {
+	p := Policy{}
+	for k, v := range e.catalog.Load().policy {
+		p[k] = v
+	}
+	return p
+}
+
+func buildPerson(p Person) *personView {
+	v := &personView{user: p.User, aliases: p.User.Aliases()}
+	for _, m := range p.Members {
+		if m.State != MemberActive {
+			continue
+		}
+		// The model is resolved against the catalog at decision time, so a
+		// catalog change needs no rebuild of people.
+		v.pools = append(v.pools, m.Pool)
+	}
+	for _, l := range p.Leases {
+		if l.EndedAt.IsZero() {
+			v.leases = append(v.leases, &leaseView{Lease: l})
+		}
+	}
+	return v
+}
+
+// PutPerson installs the current state of one person.
+func (e *Engine) PutPerson(p Person) {
+	v := buildPerson(p)
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	var dels []string
+	if old, ok := e.people.Get(p.User.ID); ok {
+		carryTouches(old, v)
+		dels = old.aliases
+	}
+	puts := make(map[string]string, len(v.aliases))
+	for _, a := range v.aliases {
+		puts[a] = p.User.ID
+	}
+	e.aliases.Update(puts, dels)
+	e.people.Put(p.User.ID, v)
+}
+
+// carryTouches keeps unflushed activity across a rebuild of the person.
+func carryTouches(old, v *personView) {
+	for _, ol := range old.leases {
+		for _, nl := range v.leases {
+			if nl.ID == ol.ID {
+				nl.touched.Store(ol.touched.Load())
+			}
+		}
+	}
+}
+
+// RemovePerson forgets a person.
+func (e *Engine) RemovePerson(id string) {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	if old, ok := e.people.Get(id); ok {
+		e.aliases.Update(nil, old.aliases)
+	}
+	e.people.Delete(id)
+}
+
+// LoadPeople replaces every person at once (start-up and full reloads).
+func (e *Engine) LoadPeople(people []Person) {
+	all := make(map[string]*personView, len(people))
+	aliases := make(map[string]string, len(people)*3)
+	for _, p := range people {
+		v := buildPerson(p)
+		all[p.User.ID] = v
+		for _, a := range v.aliases {
+			aliases[a] = p.User.ID
+		}
+	}
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	e.people.Replace(all)
+	e.aliases.Replace(aliases)
+}
+
+// PutSession installs a session; ended sessions are dropped.
+func (e *Engine) PutSession(s Session) {
+	if !s.Active() {
+		e.sessions.Delete(s.ID)
+		return
+	}
+	e.sessions.Put(s.ID, &sessionView{id: s.ID, user: s.User, lazy: s.Lazy, active: true})
+}
+
+// LoadSessions replaces every session at once.
+func (e *Engine) LoadSessions(sessions []Session) {
+	all := make(map[string]*sessionView, len(sessions))
+	for _, s := range sessions {
+		if s.Active() {
+			all[s.ID] = &sessionView{id: s.ID, user: s.User, lazy: s.Lazy, active: true}
+		}
+	}
+	e.sessions.Replace(all)
+}
+
+// Resolve finds a person's id by id, user name, email, employee ID or
+// external ID (case-insensitive). It does not allocate on an exact match.
+func (e *Engine) Resolve(key string) (string, bool) {
+	if _, ok := e.people.Get(key); ok {
+		return key, true
+	}
+	if id, ok := e.aliases.Get(key); ok {
+		return id, true
+	}
+	if lower := strings.ToLower(key); lower != key {
+		if id, ok := e.aliases.Get(lower); ok {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+// User returns the person behind key.
+func (e *Engine) User(key string) (User, bool) {
+	id, ok := e.Resolve(key)
+	if !ok {
+		return User{}, false
+	}
+	v, _ := e.people.Get(id)
+	return v.user, true
+}
+
+// PeopleCount is the number of people known.
+func (e *Engine) PeopleCount() int { return e.people.Len() }
+
+// LeaseTouch is activity on a lease not yet written to the store.
+type LeaseTouch struct {
+	Lease string
+	At    time.Time
+}
+
+// TakeTouches returns lease activity recorded since the last call, so the
+// caller can extend the leases' expiry in the store.
+func (e *Engine) TakeTouches() []LeaseTouch {
+	var out []LeaseTouch
+	e.people.Range(func(_ string, v *personView) bool {
+		for _, l := range v.leases {
+			if t := l.touched.Swap(0); t != 0 {
+				out = append(out, LeaseTouch{Lease: l.ID, At: time.Unix(0, t)})
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// PoolsToLease returns, for each SKU the person may only use through a
+// concurrent pool, the cheapest valid pool they are registered for: the leases
+// a non-lazy session takes at start. A SKU held on a named seat is skipped.
+func (e *Engine) PoolsToLease(userID string) []string {
+	c := e.catalog.Load()
+	p, ok := e.people.Get(userID)
+	if !ok {
+		return nil
+	}
+	now := e.now()
+	named := map[string]bool{}
+	best := map[string]*poolView{}
+	for _, id := range p.pools {
+		pv, ok := c.pools[id]
+		if !ok || !pv.ValidAt(now) || pv.tier == TierRequester {
+			continue
+		}
+		if pv.Model == ModelNamed {
+			named[pv.SKU] = true
+			continue
+		}
+		if b := best[pv.SKU]; b == nil || pv.MonthlyPrice < b.MonthlyPrice {
+			best[pv.SKU] = pv
+		}
+	}
+	var out []string
+	for sku, pv := range best {
+		if !named[sku] {
+			out = append(out, pv.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

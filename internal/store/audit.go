@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/audit"
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+)
+
+// record adds an audit entry to the transaction; it is chained after commit.
+func (t *tx) record(a licensing.Actor, action, subject, result, detail string) error {
+	_, err := t.exec(`INSERT INTO audit_pending (at, actor, acting_user, action, subject, result, source, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		micro(t.now), a.Name, a.ActingUser, action, subject, result, a.Source, detail)
+	if err != nil {
+		return fmt.Errorf("store: audit %s: %w", action, err)
+	}
+	t.audited = true
+	return nil
+}
+
+func (s *Store) kickChain() {
+	select {
+	case s.chainKick <- struct{}{}:
+	default:
+	}
+}
+
+// RunChainer chains pending audit entries whenever writes happen (and every
+// second, for entries written by other processes) until ctx ends.
+func (s *Store) RunChainer(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.chainKick:
+		case <-tick.C:
+		}
+		if _, err := s.ChainPending(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("audit chain", "err", err)
+		}
+	}
+}
+
+const chainBatch = 2000
+
+// ChainPending moves pending audit entries into the hash chain in batches,
+// returning how many it chained. One chainer runs at a time per database.
+func (s *Store) ChainPending(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.chainBatch(ctx)
+		total += n
+		if err != nil || n < chainBatch {
+			return total, err
+		}
+	}
+}
+
+func (s *Store) chainBatch(ctx context.Context) (int, error) {
+	t, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: chain begin: %w", err)
+	}
+	defer func() { _ = t.Rollback() }()
+	if s.d.LockKey != nil {
+		if err := s.d.LockKey(ctx, t, "audit-chain"); err != nil {
+			return 0, fmt.Errorf("store: chain lock: %w", err)
+		}
+	}
+	var prev *audit.Entry
+	last, err := scanEntry(t.QueryRowContext(ctx, `SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1`))
+	switch {
+	case err == nil:
+		prev = &last
+	case err != sql.ErrNoRows:
+		return 0, fmt.Errorf("store: chain head: %w", err)
+	}
+	rows, err := t.QueryContext(ctx, s.q(`SELECT id, at, actor, acting_user, action, subject, result, source, detail FROM audit_pending ORDER BY id LIMIT ?`), chainBatch)
+	if err != nil {
+		return 0, fmt.Errorf("store: chain pending: %w", err)
+	}
+	var ids []any
+	var entries []audit.Entry
+	for rows.Next() {
+		var id, at int64
+		var e audit.Entry
+		if err := rows.Scan(&id, &at, &e.Actor, &e.ActingUser, &e.Action, &e.Subject, &e.Result, &e.Source, &e.Detail); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store: chain scan: %w", err)
+		}
+		e.At = fromMicro(at)
+		audit.Chain(prev, &e)
+		entries = append(entries, e)
+		prev = &entries[len(entries)-1]
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	const cols = 11
+	for start := 0; start < len(entries); start += 500 {
+		end := min(start+500, len(entries))
+		var b strings.Builder
+		b.WriteString(`INSERT INTO audit_log (seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash) VALUES `)
+		args := make([]any, 0, (end-start)*cols)
+		for i, e := range entries[start:end] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + placeholders(cols) + ")")
+			args = append(args, e.Seq, micro(e.At), e.Actor, e.ActingUser, e.Action, e.Subject, e.Result, e.Source, e.Detail, e.PrevHash, e.Hash)
+		}
+		if _, err := t.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+			return 0, fmt.Errorf("store: chain insert: %w", err)
+		}
+	}
+	// Delete exactly the rows chained: a row committed meanwhile stays pending.
+	for start := 0; start < len(ids); start += 500 {
+		end := min(start+500, len(ids))
+		if _, err := t.ExecContext(ctx, s.q(`DELETE FROM audit_pending WHERE id IN (`+placeholders(end-start)+`)`), ids[start:end]...); err != nil {
+			return 0, fmt.Errorf("store: chain delete: %w", err)
+		}
+	}
+	head := strconv.FormatInt(prev.Seq, 10) + " " + prev.Hash
+	if _, err := t.ExecContext(ctx, s.q(`INSERT INTO settings (key, value) VALUES ('audit_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`), head); err != nil {
+		return 0, fmt.Errorf("store: chain head: %w", err)
+	}
+	if err := t.Commit(); err != nil {
+		return 0, fmt.Errorf("store: chain commit: %w", err)
+	}
+	return len(entries), nil
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanEntry(r rowScanner) (audit.Entry, error) {
+	var e audit.Entry
+	var at int64
+	err := r.Scan(&e.Seq, &at, &e.Actor, &e.ActingUser, &e.Action, &e.Subject, &e.Result, &e.Source, &e.Detail, &e.PrevHash, &e.Hash)
+	e.At = fromMicro(at)
+	return e, err
+}
+
+// ListAudit returns up to limit chained entries after seq.
+func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]audit.Entry, error) {
+	if _, err := s.ChainPending(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list audit: %w", err)
+	}
+	defer rows.Close()
+	out := []audit.Entry{}
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan audit: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ScanAudit calls fn for every chained entry in stored order (by seq as the
+// rows say, so a reordering shows up as such).
+func (s *Store) ScanAudit(ctx context.Context, fn func(audit.Entry) error) error {
+	if _, err := s.ChainPending(ctx); err != nil {
+		return err
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log ORDER BY seq`)
+	if err != nil {
+		return fmt.Errorf("store: scan audit: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return fmt.Errorf("store: scan audit: %w", err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// AuditHead returns the seq and hash recorded for the newest chained entry.
+func (s *Store) AuditHead(ctx context.Context) (int64, string, error) {
+	var v string
+	err := s.rdb.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'audit_head'`).Scan(&v)
+	if err == sql.ErrNoRows {
+		return 0, "", nil
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("store: audit head: %w", err)
+	}
+	seqStr, hash, _ := strings.Cut(v, " ")
+	seq, err := strconv.ParseInt(seqStr, 10, 64)
+	return seq, hash, err
+}
+
+// VerifyAudit checks the whole chain and the recorded head; it returns the
+// number of entries, or the first bad entry as an *audit.ChainError.
+func (s *Store) VerifyAudit(ctx context.Context) (int64, error) {
+	v := &audit.Verifier{}
+	var last audit.Entry
+	if err := s.ScanAudit(ctx, func(e audit.Entry) error {
+		if err := v.Add(e); err != nil {
+			return err
+		}
+		last = e
+		return nil
+	}); err != nil {
+		return v.Count(), err
+	}
+	seq, hash, err := s.AuditHead(ctx)
+	if err != nil {
+		return v.Count(), err
+	}
+	if seq > 0 {
+		if err := audit.VerifyHead(last, seq, hash); err != nil {
+			return v.Count(), err
+		}
+	}
+	return v.Count(), nil
+}

@@ -1,0 +1,687 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+)
+
+const leaseCols = `id, pool_id, user_id, slot, overdraft, started_at, last_activity, expires_at, ended_at, end_reason`
+
+func scanLease(r rowScanner) (licensing.Lease, error) {
+	var l licensing.Lease
+	var started, act, exp, ended int64
+	err := r.Scan(&l.ID, &l.Pool, &l.User, &l.Slot, &l.Overdraft, &started, &act, &exp, &ended, &l.EndReason)
+	l.StartedAt, l.LastActivity, l.ExpiresAt, l.EndedAt = fromMicro(started), fromMicro(act), fromMicro(exp), fromMicro(ended)
+	return l, err
+}
+
+func (s *Store) listLeases(ctx context.Context, where string, args ...any) ([]licensing.Lease, error) {
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT `+leaseCols+` FROM leases WHERE `+where+` ORDER BY started_at`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list leases: %w", err)
+	}
+	defer rows.Close()
+	out := []licensing.Lease{}
+	for rows.Next() {
+		l, err := scanLease(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan lease: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// ActiveLeases lists the leases held in a pool ("" for every pool).
+func (s *Store) ActiveLeases(ctx context.Context, pool string) ([]licensing.Lease, error) {
+	if pool == "" {
+		return s.listLeases(ctx, `ended_at = 0 AND 1 = ?`, 1)
+	}
+	return s.listLeases(ctx, `ended_at = 0 AND pool_id = ?`, pool)
+}
+
+// LeaseHistory lists leases started in [from, to), ended ones included.
+func (s *Store) LeaseHistory(ctx context.Context, pool string, from, to time.Time) ([]licensing.Lease, error) {
+	return s.listLeases(ctx, `pool_id = ? AND started_at >= ? AND started_at < ?`, pool, micro(from), micro(to))
+}
+
+// Full is returned (as the *licensing.Error inside) when a concurrent pool
+// has no seat for the person.
+func maxedOut(pool string, position, retry int, why string) *licensing.Error {
+	return &licensing.Error{Code: licensing.CodeMaxedOut, Field: "pool", Message: fmt.Sprintf("pool %q: %s", pool, why), QueuePosition: position, RetryAfter: retry}
+}
+
+// checkout gives u a lease in pool p for session sid, reusing the person's
+// existing lease (one per person per pool). A nil lease with a *Error means
+// the pool is full; the caller records the refusal.
+func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid string) (licensing.Lease, error) {
+	now := t.now
+	l, err := scanLease(t.queryRow(`SELECT `+leaseCols+` FROM leases WHERE pool_id = ? AND user_id = ? AND ended_at = 0`, p.ID, u.ID))
+	if err == nil {
+		l.LastActivity, l.ExpiresAt = now, now.Add(p.IdleTimeout)
+		if _, err := t.exec(`UPDATE leases SET last_activity = ?, expires_at = ?, logout_at = 0 WHERE id = ?`, micro(now), micro(l.ExpiresAt), l.ID); err != nil {
+			return l, fmt.Errorf("store: reuse lease: %w", err)
+		}
+		return l, t.linkSession(sid, l.ID)
+	}
+	if err != sql.ErrNoRows {
+		return l, fmt.Errorf("store: find lease: %w", err)
+	}
+	var n int
+	if err := t.queryRow(`SELECT count(*) FROM members WHERE pool_id = ? AND user_id = ? AND revoked_at = 0 AND state = 'active'`, p.ID, u.ID).Scan(&n); err != nil {
+		return l, err
+	}
+	if n == 0 {
+		return l, licensing.FieldErrorf(licensing.CodeNoLicence, "pool", "%q is not registered for pool %q", u.UserName, p.ID)
+	}
+	if !p.ValidAt(now) {
+		return l, licensing.FieldErrorf(licensing.CodeNoLicence, "pool", "pool %q is outside its validity dates", p.ID)
+	}
+	if err := t.checkLimits(p, u); err != nil {
+		return l, err
+	}
+	if p.Queue != nil {
+		if err := t.checkQueue(p, u); err != nil {
+			return l, err
+		}
+	}
+	id := newID("lse")
+	slot, overdraft, ok, err := t.takeSlot(p, u, id)
+	if err != nil {
+		return l, err
+	}
+	if !ok {
+		return l, maxedOut(p.ID, 0, 0, "every seat is held")
+	}
+	l = licensing.Lease{ID: id, Pool: p.ID, User: u.ID, Slot: slot, Overdraft: overdraft, StartedAt: now, LastActivity: now, ExpiresAt: now.Add(p.IdleTimeout)}
+	if _, err := t.exec(`INSERT INTO leases (id, pool_id, user_id, slot, overdraft, started_at, last_activity, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.ID, l.Pool, l.User, l.Slot, b2i(l.Overdraft), micro(now), micro(now), micro(l.ExpiresAt)); err != nil {
+		if t.s.d.IsUnique(err) {
+			return l, licensing.Errorf(licensing.CodeConflict, "a lease for %q in pool %q was taken concurrently; retry", u.UserName, p.ID)
+		}
+		return l, fmt.Errorf("store: insert lease: %w", err)
+	}
+	if p.Queue != nil {
+		if _, err := t.exec(`DELETE FROM queue_entries WHERE pool_id = ? AND user_id = ?`, p.ID, u.ID); err != nil {
+			return l, err
+		}
+	}
+	if _, err := t.exec(`UPDATE members SET last_used = ? WHERE pool_id = ? AND user_id = ? AND revoked_at = 0`, micro(now), p.ID, u.ID); err != nil {
+		return l, err
+	}
+	t.changed(PersonKey(u.ID))
+	detail := fmt.Sprintf("lease=%s slot=%d", l.ID, l.Slot)
+	if overdraft {
+		detail += " overdraft=true"
+	}
+	if err := t.record(a, "lease.start", "pool:"+p.ID+"/user:"+u.UserName, ifElse(overdraft, "overdraft", "ok"), detail); err != nil {
+		return l, err
+	}
+	return l, t.linkSession(sid, l.ID)
+}
+
+func (t *tx) linkSession(sid, leaseID string) error {
+	if sid == "" {
+		return nil
+	}
+	_, err := t.exec(`INSERT INTO session_leases (session_id, lease_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, sid, leaseID)
+	return err
+}
+
+// takeSlot claims a free slot the person may use: their group's reserved
+// slots first, then open ones, overdraft last. SKIP LOCKED (PostgreSQL) lets
+// concurrent checkouts claim different slots without waiting on each other.
+func (t *tx) takeSlot(p licensing.Pool, u licensing.User, leaseID string) (int, bool, bool, error) {
+	eligible := `reserved_for = ''`
+	args := []any{leaseID, p.ID, p.ID}
+	var mine []any
+	for _, g := range u.Groups {
+		if _, ok := p.Reservations[g]; ok {
+			mine = append(mine, g)
+		}
+	}
+	if len(mine) > 0 {
+		eligible = `(reserved_for = '' OR reserved_for IN (` + placeholders(len(mine)) + `))`
+		args = append(args, mine...)
+	}
+	q := `UPDATE pool_slots SET lease_id = ? WHERE pool_id = ? AND lease_id IS NULL AND slot = (SELECT slot FROM pool_slots WHERE pool_id = ? AND lease_id IS NULL AND ` + eligible +
+		` ORDER BY overdraft, CASE WHEN reserved_for = '' THEN 1 ELSE 0 END, slot LIMIT 1` + t.s.d.SkipLocked + `) RETURNING slot, overdraft`
+	var slot int
+	var over bool
+	err := t.queryRow(q, args...).Scan(&slot, &over)
+	if err == sql.ErrNoRows {
+		return 0, false, false, nil
+	}
+	if err != nil {
+		return 0, false, false, fmt.Errorf("store: take slot: %w", err)
+	}
+	return slot, over, true, nil
+}
+
+// checkLimits enforces per-group maxima (FlexLM MAX): a lease counts against
+// every limited group its holder belongs to. The group lock serialises only
+// checkouts of that group's members.
+func (t *tx) checkLimits(p licensing.Pool, u licensing.User) error {
+	groups := make([]string, 0, len(u.Groups))
+	for _, g := range u.Groups {
+		if _, ok := p.Limits[g]; ok {
+			groups = append(groups, g)
+		}
+	}
+	sort.Strings(groups)
+	for _, g := range groups {
+		if t.s.d.LockKey != nil {
+			if err := t.s.d.LockKey(t.ctx, t.Tx, "limit/"+p.ID+"/"+g); err != nil {
+				return err
+			}
+		}
+		var n int
+		if err := t.queryRow(`SELECT count(*) FROM leases l JOIN user_groups g ON g.user_id = l.user_id WHERE l.pool_id = ? AND l.ended_at = 0 AND g.grp = ?`, p.ID, g).Scan(&n); err != nil {
+			return fmt.Errorf("store: limit count: %w", err)
+		}
+		if n >= p.Limits[g] {
+			return maxedOut(p.ID, 0, 0, fmt.Sprintf("group %q holds its limit of %d seats", g, p.Limits[g]))
+		}
+	}
+	return nil
+}
+
+// checkQueue lets a person through only ahead of nobody: while people wait,
+// a freed seat goes to them in order of group priority, then arrival.
+func (t *tx) checkQueue(p licensing.Pool, u licensing.User) error {
+	if _, err := t.exec(`DELETE FROM queue_entries WHERE pool_id = ? AND last_seen < ?`, p.ID, micro(t.now.Add(-p.Queue.OfferTTL))); err != nil {
+		return err
+	}
+	ahead, queued, err := t.queuePosition(p.ID, u.ID)
+	if err != nil || ahead == 0 {
+		return err
+	}
+	if !queued {
+		ahead++ // everyone queued is ahead of a newcomer
+	}
+	var free int
+	if err := t.queryRow(`SELECT count(*) FROM pool_slots WHERE pool_id = ? AND lease_id IS NULL`, p.ID).Scan(&free); err != nil {
+		return err
+	}
+	if free >= ahead {
+		return nil
+	}
+	return maxedOut(p.ID, 0, 0, "people are queued for this pool")
+}
+
+// queuePosition returns how many wait before u (counting u when queued as
+// position 1-based) and whether u is queued.
+func (t *tx) queuePosition(pool, user string) (int, bool, error) {
+	rows, err := t.query(`SELECT user_id FROM queue_entries WHERE pool_id = ? ORDER BY priority DESC, enqueued_at, user_id`, pool)
+	if err != nil {
+		return 0, false, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return 0, false, err
+		}
+		n++
+		if id == user {
+			return n, true, nil
+		}
+	}
+	return n, false, rows.Err()
+}
+
+// refuseCheckout records a full pool: the denial, and a queue place when the
+// pool queues. It returns the error with position and retry hint filled.
+func (t *tx) refuseCheckout(a licensing.Actor, p licensing.Pool, u licensing.User, full *licensing.Error) error {
+	if err := t.denial(a, u.ID, p.ID, "", licensing.CodeMaxedOut); err != nil {
+		return err
+	}
+	if q := p.Queue; q != nil {
+		prio := 0
+		for g, v := range q.Priority {
+			if u.InGroup(g) && v > prio {
+				prio = v
+			}
+		}
+		_, queued, err := t.queuePosition(p.ID, u.ID)
+		if err != nil {
+			return err
+		}
+		if queued {
+			_, err = t.exec(`UPDATE queue_entries SET last_seen = ? WHERE pool_id = ? AND user_id = ?`, micro(t.now), p.ID, u.ID)
+		} else {
+			var n int
+			if err := t.queryRow(`SELECT count(*) FROM queue_entries WHERE pool_id = ?`, p.ID).Scan(&n); err != nil {
+				return err
+			}
+			if q.MaxLength > 0 && n >= q.MaxLength {
+				full.Message += "; the queue is full"
+			} else {
+				_, err = t.exec(`INSERT INTO queue_entries (pool_id, user_id, priority, enqueued_at, last_seen) VALUES (?, ?, ?, ?, ?)`, p.ID, u.ID, prio, micro(t.now), micro(t.now))
+				if err == nil {
+					err = t.record(a, "queue.join", "pool:"+p.ID+"/user:"+u.UserName, "queued", fmt.Sprintf("priority=%d", prio))
+				}
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("store: queue: %w", err)
+		}
+		if full.QueuePosition, _, err = t.queuePosition(p.ID, u.ID); err != nil {
+			return err
+		}
+	}
+	var next int64
+	if err := t.queryRow(`SELECT COALESCE(MIN(expires_at), 0) FROM leases WHERE pool_id = ? AND ended_at = 0`, p.ID).Scan(&next); err != nil {
+		return err
+	}
+	full.RetryAfter = 60
+	if next > 0 {
+		full.RetryAfter = max(1, min(int(fromMicro(next).Sub(t.now).Seconds())+1, 3600))
+	}
+	return t.refuse(full)
+}
+
+// endLease returns a lease's seat and keeps the lease as history.
+func (t *tx) endLease(a licensing.Actor, leaseID, reason string) error {
+	var pool, user string
+	err := t.queryRow(`UPDATE leases SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at = 0 RETURNING pool_id, user_id`, micro(t.now), reason, leaseID).Scan(&pool, &user)
+	if err == sql.ErrNoRows {
+		return nil // already ended, e.g. by another process's sweep
+	}
+	if err != nil {
+		return fmt.Errorf("store: end lease: %w", err)
+	}
+	if _, err := t.exec(`UPDATE pool_slots SET lease_id = NULL WHERE lease_id = ?`, leaseID); err != nil {
+		return fmt.Errorf("store: free slot: %w", err)
+	}
+	t.changed(PersonKey(user))
+	return t.record(a, "lease.end", "pool:"+pool+"/user:"+user, reason, "lease="+leaseID)
+}
+
+// EndLease ends a lease on an administrator's word.
+func (s *Store) EndLease(ctx context.Context, a licensing.Actor, leaseID string) error {
+	return s.write(ctx, func(t *tx) error {
+		var ended int64
+		err := t.queryRow(`SELECT ended_at FROM leases WHERE id = ?`, leaseID).Scan(&ended)
+		if err == sql.ErrNoRows {
+			return notFound("lease", leaseID)
+		}
+		if err != nil {
+			return err
+		}
+		if ended != 0 {
+			return licensing.Errorf(licensing.CodeConflict, "lease %q already ended", leaseID)
+		}
+		return t.endLease(a, leaseID, licensing.EndAdmin)
+	})
+}
+
+// StartSession opens a session for a person and takes a lease in each pool
+// (none when lazy). When a pool is full nothing is kept but the refusal.
+func (s *Store) StartSession(ctx context.Context, a licensing.Actor, userKey string, lazy bool, pools []string) (licensing.Session, error) {
+	var sess licensing.Session
+	var full *licensing.Error
+	var fullPool licensing.Pool
+	var fullUser licensing.User
+	err := s.write(ctx, func(t *tx) error {
+		full = nil
+		u, err := t.user(userKey)
+		if err != nil {
+			return err
+		}
+		if !u.Active {
+			return licensing.Errorf(licensing.CodeInactive, "user %q is inactive", u.UserName)
+		}
+		sess = licensing.Session{ID: newID("ses"), User: u.ID, Lazy: lazy, StartedAt: t.now, LastSeen: t.now, Source: a.Source, Leases: []licensing.Lease{}}
+		if _, err := t.exec(`INSERT INTO sessions (id, user_id, lazy, started_at, last_seen, source) VALUES (?, ?, ?, ?, ?, ?)`,
+			sess.ID, u.ID, b2i(lazy), micro(t.now), micro(t.now), a.Source); err != nil {
+			return fmt.Errorf("store: insert session: %w", err)
+		}
+		for _, id := range pools {
+			p, err := t.pool(id, false)
+			if err != nil {
+				return err
+			}
+			l, err := t.checkout(a, p, u, sess.ID)
+			if e, ok := licensing.AsError(err); ok && e.Code == licensing.CodeMaxedOut {
+				full, fullPool, fullUser = e, p, u
+				return e // roll back the session and any lease taken
+			}
+			if err != nil {
+				return err
+			}
+			sess.Leases = append(sess.Leases, l)
+		}
+		t.changed(SessionKey(sess.ID), PersonKey(u.ID))
+		return t.record(a, "session.start", "user:"+u.UserName, "ok", fmt.Sprintf("session=%s lazy=%t leases=%d", sess.ID, lazy, len(sess.Leases)))
+	})
+	if full != nil {
+		return sess, s.write(ctx, func(t *tx) error { return t.refuseCheckout(a, fullPool, fullUser, full) })
+	}
+	return sess, err
+}
+
+// Checkout takes a lease for an open session (lazy checkout at the first
+// fulfiller action).
+func (s *Store) Checkout(ctx context.Context, a licensing.Actor, sessionID, poolID string) (licensing.Lease, error) {
+	var l licensing.Lease
+	var full *licensing.Error
+	var fullPool licensing.Pool
+	var fullUser licensing.User
+	err := s.write(ctx, func(t *tx) error {
+		full = nil
+		sess, err := t.session(sessionID)
+		if err != nil {
+			return err
+		}
+		if !sess.Active() {
+			return licensing.Errorf(licensing.CodeConflict, "session %q has ended", sessionID)
+		}
+		u, err := t.user(sess.User)
+		if err != nil {
+			return err
+		}
+		p, err := t.pool(poolID, false)
+		if err != nil {
+			return err
+		}
+		l, err = t.checkout(a, p, u, sessionID)
+		if e, ok := licensing.AsError(err); ok && e.Code == licensing.CodeMaxedOut {
+			full, fullPool, fullUser = e, p, u
+		}
+		return err
+	})
+	if full != nil {
+		return l, s.write(ctx, func(t *tx) error { return t.refuseCheckout(a, fullPool, fullUser, full) })
+	}
+	return l, err
+}
+
+const sessionCols = `id, user_id, lazy, started_at, last_seen, ended_at, end_reason, source`
+
+func scanSession(r rowScanner) (licensing.Session, error) {
+	var ss licensing.Session
+	var started, seen, ended int64
+	err := r.Scan(&ss.ID, &ss.User, &ss.Lazy, &started, &seen, &ended, &ss.EndReason, &ss.Source)
+	ss.StartedAt, ss.LastSeen, ss.EndedAt = fromMicro(started), fromMicro(seen), fromMicro(ended)
+	return ss, err
+}
+
+func (t *tx) session(id string) (licensing.Session, error) {
+	ss, err := scanSession(t.queryRow(`SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
+	if err == sql.ErrNoRows {
+		return ss, notFound("session", id)
+	}
+	return ss, err
+}
+
+// GetSession returns a session with its active leases.
+func (s *Store) GetSession(ctx context.Context, id string) (licensing.Session, error) {
+	ss, err := scanSession(s.rdb.QueryRowContext(ctx, s.q(`SELECT `+sessionCols+` FROM sessions WHERE id = ?`), id))
+	if err == sql.ErrNoRows {
+		return ss, notFound("session", id)
+	}
+	if err != nil {
+		return ss, fmt.Errorf("store: get session: %w", err)
+	}
+	ss.Leases, err = s.listLeases(ctx, `ended_at = 0 AND id IN (SELECT lease_id FROM session_leases WHERE session_id = ?)`, id)
+	return ss, err
+}
+
+// SessionFilter narrows ListSessions.
+type SessionFilter struct {
+	User       string
+	ActiveOnly bool
+	Limit      int
+}
+
+// ListSessions lists sessions, newest first.
+func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]licensing.Session, error) {
+	var where []string
+	var args []any
+	if f.User != "" {
+		where = append(where, `user_id = ?`)
+		args = append(args, f.User)
+	}
+	if f.ActiveOnly {
+		where = append(where, `ended_at = 0`)
+	}
+	q := `SELECT ` + sessionCols + ` FROM sessions`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	q += ` ORDER BY started_at DESC LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := s.rdb.QueryContext(ctx, s.q(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list sessions: %w", err)
+	}
+	defer rows.Close()
+	out := []licensing.Session{}
+	for rows.Next() {
+		ss, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ss)
+	}
+	return out, rows.Err()
+}
+
+// Heartbeat records activity: the session and its leases live on.
+func (s *Store) Heartbeat(ctx context.Context, sessionID string) (licensing.Session, error) {
+	var ss licensing.Session
+	err := s.write(ctx, func(t *tx) error {
+		var err error
+		if ss, err = t.session(sessionID); err != nil {
+			return err
+		}
+		if !ss.Active() {
+			return licensing.Errorf(licensing.CodeConflict, "session %q has ended (%s)", sessionID, ss.EndReason)
+		}
+		ss.LastSeen = t.now
+		if _, err := t.exec(`UPDATE sessions SET last_seen = ? WHERE id = ?`, micro(t.now), sessionID); err != nil {
+			return err
+		}
+		_, err = t.exec(`UPDATE leases SET last_activity = ?, expires_at = ? + (SELECT idle_timeout_ms FROM pools WHERE pools.id = leases.pool_id) * 1000
+			WHERE ended_at = 0 AND logout_at = 0 AND id IN (SELECT lease_id FROM session_leases WHERE session_id = ?)`, micro(t.now), micro(t.now), sessionID)
+		if err != nil {
+			return fmt.Errorf("store: heartbeat: %w", err)
+		}
+		t.changed(PersonKey(ss.User))
+		return nil
+	})
+	if err != nil {
+		return ss, err
+	}
+	return s.GetSession(ctx, sessionID)
+}
+
+// TouchLeases extends leases used since the last flush (activity seen by
+// the engine on the decision path).
+func (s *Store) TouchLeases(ctx context.Context, touches []licensing.LeaseTouch) error {
+	if len(touches) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(t *tx) error {
+		for _, tc := range touches {
+			at := micro(tc.At)
+			if _, err := t.exec(`UPDATE leases SET last_activity = ?, expires_at = ? + (SELECT idle_timeout_ms FROM pools WHERE pools.id = leases.pool_id) * 1000
+				WHERE id = ? AND ended_at = 0 AND logout_at = 0 AND last_activity < ?`, at, at, tc.Lease, at); err != nil {
+				return fmt.Errorf("store: touch lease: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// EndSession logs a session out; its leases return unless another session
+// of the person still uses them, at once or after the pool's linger.
+func (s *Store) EndSession(ctx context.Context, a licensing.Actor, sessionID, reason string) error {
+	return s.write(ctx, func(t *tx) error {
+		ss, err := t.session(sessionID)
+		if err != nil {
+			return err
+		}
+		if !ss.Active() {
+			return licensing.Errorf(licensing.CodeConflict, "session %q already ended (%s)", sessionID, ss.EndReason)
+		}
+		return t.endSession(a, ss, reason)
+	})
+}
+
+func (t *tx) endSession(a licensing.Actor, ss licensing.Session, reason string) error {
+	if _, err := t.exec(`UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at = 0`, micro(t.now), reason, ss.ID); err != nil {
+		return fmt.Errorf("store: end session: %w", err)
+	}
+	rows, err := t.query(`SELECT l.id, p.linger_ms,
+		(SELECT count(*) FROM session_leases o JOIN sessions os ON os.id = o.session_id WHERE o.lease_id = l.id AND os.ended_at = 0)
+		FROM leases l JOIN session_leases sl ON sl.lease_id = l.id JOIN pools p ON p.id = l.pool_id
+		WHERE sl.session_id = ? AND l.ended_at = 0`, ss.ID)
+	if err != nil {
+		return fmt.Errorf("store: session leases: %w", err)
+	}
+	type item struct {
+		id     string
+		linger int64
+		others int
+	}
+	var items []item
+	for rows.Next() {
+		var it item
+		if err := rows.Scan(&it.id, &it.linger, &it.others); err != nil {
+			rows.Close()
+			return err
+		}
+		items = append(items, it)
+	}
+	rows.Close()
+	for _, it := range items {
+		switch {
+		case it.others > 0:
+			// Another tab or device of the person still works on this seat.
+		case it.linger > 0 && reason == licensing.EndLogout:
+			if _, err := t.exec(`UPDATE leases SET logout_at = ?, expires_at = ? WHERE id = ?`, micro(t.now), micro(t.now)+it.linger*1000, it.id); err != nil {
+				return err
+			}
+		default:
+			if err := t.endLease(a, it.id, reason); err != nil {
+				return err
+			}
+		}
+	}
+	t.changed(SessionKey(ss.ID), PersonKey(ss.User))
+	return t.record(a, "session.end", "user:"+ss.User, reason, "session="+ss.ID)
+}
+
+func (t *tx) endUserSessions(a licensing.Actor, userID, reason string) error {
+	rows, err := t.query(`SELECT `+sessionCols+` FROM sessions WHERE user_id = ? AND ended_at = 0`, userID)
+	if err != nil {
+		return err
+	}
+	var list []licensing.Session
+	for rows.Next() {
+		ss, err := scanSession(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		list = append(list, ss)
+	}
+	rows.Close()
+	for _, ss := range list {
+		if err := t.endSession(a, ss, reason); err != nil {
+			return err
+		}
+	}
+	// Leases with no session (or lingering) end too.
+	lrows, err := t.query(`SELECT id FROM leases WHERE user_id = ? AND ended_at = 0`, userID)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for lrows.Next() {
+		var id string
+		if err := lrows.Scan(&id); err != nil {
+			lrows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	lrows.Close()
+	for _, id := range ids {
+		if err := t.endLease(a, id, reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Sweep ends leases past their expiry (idle timeout, or linger after
+// logout) and sessions idle longer than sessionIdle. It runs on a timer and
+// at start-up, so seats held when a process died come back. It returns how
+// many leases it ended.
+func (s *Store) Sweep(ctx context.Context, sessionIdle time.Duration) (int, error) {
+	ended := 0
+	err := s.write(ctx, func(t *tx) error {
+		ended = 0
+		rows, err := t.query(`SELECT id, logout_at FROM leases WHERE ended_at = 0 AND expires_at <= ? ORDER BY expires_at LIMIT 1000`, micro(t.now))
+		if err != nil {
+			return fmt.Errorf("store: sweep: %w", err)
+		}
+		type item struct {
+			id     string
+			logout int64
+		}
+		var items []item
+		for rows.Next() {
+			var it item
+			if err := rows.Scan(&it.id, &it.logout); err != nil {
+				rows.Close()
+				return err
+			}
+			items = append(items, it)
+		}
+		rows.Close()
+		sys := licensing.System("sweeper")
+		for _, it := range items {
+			if err := t.endLease(sys, it.id, ifElse(it.logout != 0, licensing.EndLogout, licensing.EndIdleTimeout)); err != nil {
+				return err
+			}
+			ended++
+		}
+		srows, err := t.query(`SELECT `+sessionCols+` FROM sessions WHERE ended_at = 0 AND last_seen < ? LIMIT 1000`, micro(t.now.Add(-sessionIdle)))
+		if err != nil {
+			return err
+		}
+		var list []licensing.Session
+		for srows.Next() {
+			ss, err := scanSession(srows)
+			if err != nil {
+				srows.Close()
+				return err
+			}
+			list = append(list, ss)
+		}
+		srows.Close()
+		for _, ss := range list {
+			if err := t.endSession(sys, ss, licensing.EndIdleTimeout); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return ended, err
+}
+
+// LoadActiveSessions reads every open session, for start-up.
+func (s *Store) LoadActiveSessions(ctx context.Context) ([]licensing.Session, error) {
+	return s.ListSessions(ctx, SessionFilter{ActiveOnly: true, Limit: 10_000_000})
+}

@@ -1,0 +1,179 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+)
+
+func (s *Store) listMembers(ctx context.Context, where string, args ...any) ([]licensing.Member, error) {
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT m.pool_id, m.user_id, u.user_name, m.source, m.state, m.reason, m.granted_by, m.since, m.last_used FROM members m JOIN users u ON u.id = m.user_id WHERE m.revoked_at = 0 AND `+where+` ORDER BY m.pool_id, u.user_name_lower`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list members: %w", err)
+	}
+	defer rows.Close()
+	out := []licensing.Member{}
+	for rows.Next() {
+		var m licensing.Member
+		var since, used int64
+		if err := rows.Scan(&m.Pool, &m.User, &m.UserName, &m.Source, &m.State, &m.Reason, &m.GrantedBy, &since, &used); err != nil {
+			return nil, fmt.Errorf("store: scan member: %w", err)
+		}
+		m.Since, m.LastUsed = fromMicro(since), fromMicro(used)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ListMembers returns a pool's current members.
+func (s *Store) ListMembers(ctx context.Context, pool string) ([]licensing.Member, error) {
+	if _, err := s.GetPool(ctx, pool); err != nil {
+		return nil, err
+	}
+	return s.listMembers(ctx, `m.pool_id = ?`, pool)
+}
+
+// namedHeld counts the seats of a named pool that are taken: current
+// assignments plus seats revoked within their cool-down, which may not move
+// to anyone else yet (the vendor's reassignment rule).
+func (t *tx) namedHeld(p licensing.Pool, now time.Time) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM members WHERE pool_id = ? AND state = 'active' AND (revoked_at = 0 OR (revoked_at <> 0 AND since > ?))`,
+		p.ID, micro(now.Add(-p.Cooldown))).Scan(&n)
+	if p.Cooldown == 0 {
+		err = t.queryRow(`SELECT count(*) FROM members WHERE pool_id = ? AND state = 'active' AND revoked_at = 0`, p.ID).Scan(&n)
+	}
+	return n, err
+}
+
+// PutMember assigns a named seat or registers a person for a concurrent
+// pool. It is idempotent; created tells whether anything changed.
+func (s *Store) PutMember(ctx context.Context, a licensing.Actor, poolID, userKey, source string) (m licensing.Member, created bool, err error) {
+	if source == "" {
+		source = licensing.SourceManual
+	}
+	err = s.write(ctx, func(t *tx) error {
+		p, err := t.pool(poolID, true)
+		if err != nil {
+			return err
+		}
+		u, err := t.user(userKey)
+		if err != nil {
+			return err
+		}
+		if !u.Active {
+			return licensing.Errorf(licensing.CodeInactive, "user %q is inactive", u.UserName)
+		}
+		var tier string
+		if err := t.queryRow(`SELECT tier FROM skus WHERE key = ?`, p.SKU).Scan(&tier); err != nil {
+			return err
+		}
+		if u.Kind == licensing.KindService && (tier == string(licensing.TierFulfiller) || tier == string(licensing.TierModule)) {
+			return licensing.FieldErrorf(licensing.CodeConflict, "user", "service account %q cannot hold a %s seat: people working through it would share one licence (multiplexing)", u.UserName, tier)
+		}
+		m = licensing.Member{Pool: p.ID, User: u.ID, UserName: u.UserName, Source: source, State: licensing.MemberActive, GrantedBy: a.Name, Since: t.now}
+		var since, used int64
+		err = t.queryRow(`SELECT source, state, reason, granted_by, since, last_used FROM members WHERE pool_id = ? AND user_id = ? AND revoked_at = 0`, p.ID, u.ID).
+			Scan(&m.Source, &m.State, &m.Reason, &m.GrantedBy, &since, &used)
+		if err == nil {
+			m.Since, m.LastUsed = fromMicro(since), fromMicro(used)
+			return nil
+		}
+		if err != sql.ErrNoRows {
+			return fmt.Errorf("store: member: %w", err)
+		}
+		if p.Model == licensing.ModelNamed {
+			held, err := t.namedHeld(p, t.now)
+			if err != nil {
+				return err
+			}
+			if held >= p.Capacity() {
+				if err := t.denial(a, u.ID, p.ID, "", licensing.CodeMaxedOut); err != nil {
+					return err
+				}
+				return t.refuse(&licensing.Error{Code: licensing.CodeMaxedOut, Message: fmt.Sprintf("named pool %q is full (%d of %d seats)", p.ID, held, p.Capacity())})
+			}
+			if held >= p.Seats {
+				m.Reason = "overdraft"
+			}
+		}
+		if _, err := t.exec(`INSERT INTO members (pool_id, user_id, source, state, reason, granted_by, since) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			p.ID, u.ID, m.Source, m.State, m.Reason, m.GrantedBy, micro(t.now)); err != nil {
+			if t.s.d.IsUnique(err) {
+				return licensing.Errorf(licensing.CodeConflict, "membership changed concurrently; retry")
+			}
+			return fmt.Errorf("store: insert member: %w", err)
+		}
+		created = true
+		t.changed(PersonKey(u.ID))
+		action := ifElse(p.Model == licensing.ModelNamed, "seat.assign", "pool.register")
+		return t.record(a, action, "pool:"+p.ID+"/user:"+u.UserName, ifElse(m.Reason == "", "ok", m.Reason), "source="+m.Source)
+	})
+	return m, created, err
+}
+
+// DeleteMember revokes a named seat or a registration (ending any lease).
+func (s *Store) DeleteMember(ctx context.Context, a licensing.Actor, poolID, userKey string) error {
+	return s.write(ctx, func(t *tx) error {
+		if _, err := t.pool(poolID, true); err != nil {
+			return err
+		}
+		u, err := t.user(userKey)
+		if err != nil {
+			return err
+		}
+		return t.revokeMember(a, poolID, u.ID, licensing.EndRevoked, false)
+	})
+}
+
+func (t *tx) revokeMember(a licensing.Actor, poolID, userID, reason string, quiet bool) error {
+	res, err := t.exec(`UPDATE members SET revoked_at = ?, revoked_by = ?, revoke_reason = ? WHERE pool_id = ? AND user_id = ? AND revoked_at = 0`,
+		micro(t.now), a.Name, reason, poolID, userID)
+	if err != nil {
+		return fmt.Errorf("store: revoke: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if quiet {
+			return nil
+		}
+		return licensing.Errorf(licensing.CodeNotFound, "user %q is not a member of pool %q", userID, poolID)
+	}
+	var leaseID string
+	err = t.queryRow(`SELECT id FROM leases WHERE pool_id = ? AND user_id = ? AND ended_at = 0`, poolID, userID).Scan(&leaseID)
+	if err == nil {
+		if err := t.endLease(a, leaseID, licensing.EndRevoked); err != nil {
+			return err
+		}
+	} else if err != sql.ErrNoRows {
+		return err
+	}
+	if _, err := t.exec(`DELETE FROM queue_entries WHERE pool_id = ? AND user_id = ?`, poolID, userID); err != nil {
+		return err
+	}
+	t.changed(PersonKey(userID))
+	return t.record(a, "seat.revoke", "pool:"+poolID+"/user:"+userID, "ok", "reason="+reason)
+}
+
+// denial records a refused request for the reports and the audit log.
+func (t *tx) denial(a licensing.Actor, userID, poolID, capability, reason string) error {
+	if _, err := t.exec(`INSERT INTO denials (at, user_id, pool_id, capability, reason, actor) VALUES (?, ?, ?, ?, ?, ?)`,
+		micro(t.now), userID, poolID, capability, reason, a.Name); err != nil {
+		return fmt.Errorf("store: denial: %w", err)
+	}
+	subject := "user:" + userID
+	if poolID != "" {
+		subject = "pool:" + poolID + "/" + subject
+	}
+	if capability != "" {
+		subject += "/capability:" + capability
+	}
+	return t.record(a, "decision.deny", subject, reason, "")
+}
+
+// RecordDenial stores a denial decided by the engine.
+func (s *Store) RecordDenial(ctx context.Context, a licensing.Actor, userID, poolID, capability, reason string) error {
+	return s.write(ctx, func(t *tx) error { return t.denial(a, userID, poolID, capability, reason) })
+}

@@ -1,0 +1,308 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+)
+
+const userCols = `id, user_name, display_name, email, employee_id, external_id, job_code, department, cost_center, employee_type, groups, kind, active, created_at, updated_at`
+
+func scanUser(r rowScanner) (licensing.User, error) {
+	var u licensing.User
+	var groups, kind string
+	var created, updated int64
+	if err := r.Scan(&u.ID, &u.UserName, &u.DisplayName, &u.Email, &u.EmployeeID, &u.ExternalID, &u.JobCode, &u.Department, &u.CostCenter, &u.EmployeeType, &groups, &kind, &u.Active, &created, &updated); err != nil {
+		return u, err
+	}
+	u.Kind = licensing.Kind(kind)
+	u.CreatedAt, u.UpdatedAt = fromMicro(created), fromMicro(updated)
+	if err := json.Unmarshal([]byte(groups), &u.Groups); err != nil {
+		return u, fmt.Errorf("user %s groups: %w", u.ID, err)
+	}
+	return u, nil
+}
+
+// findUser resolves key (id, user name, email, employee ID or external ID).
+func findUser(ctx context.Context, s *Store, db interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}, key string) (licensing.User, error) {
+	lower := strings.ToLower(key)
+	u, err := scanUser(db.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE id = ? OR user_name_lower = ?`), key, lower))
+	if err == sql.ErrNoRows {
+		u, err = scanUser(db.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE email_lower = ? OR employee_id = ? OR external_id = ? ORDER BY created_at LIMIT 1`), lower, key, key))
+	}
+	if err == sql.ErrNoRows {
+		return u, notFound("user", key)
+	}
+	if err != nil {
+		return u, fmt.Errorf("store: find user: %w", err)
+	}
+	return u, nil
+}
+
+// GetUser finds a person by id, user name, email, employee ID or external ID.
+func (s *Store) GetUser(ctx context.Context, key string) (licensing.User, error) {
+	return findUser(ctx, s, s.rdb, key)
+}
+
+func (t *tx) user(key string) (licensing.User, error) { return findUser(t.ctx, t.s, t.Tx, key) }
+
+// UserFilter narrows ListUsers.
+type UserFilter struct {
+	After  string // user_name_lower to continue after
+	Limit  int
+	Group  string
+	Active *bool
+}
+
+// ListUsers pages through people by user name.
+func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]licensing.User, error) {
+	q := `SELECT ` + userCols + ` FROM users WHERE user_name_lower > ?`
+	args := []any{strings.ToLower(f.After)}
+	if f.Group != "" {
+		q += ` AND id IN (SELECT user_id FROM user_groups WHERE grp = ?)`
+		args = append(args, f.Group)
+	}
+	if f.Active != nil {
+		q += ` AND active = ?`
+		args = append(args, b2i(*f.Active))
+	}
+	q += ` ORDER BY user_name_lower LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := s.rdb.QueryContext(ctx, s.q(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	defer rows.Close()
+	out := []licensing.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan user: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func userArgs(u licensing.User) []any {
+	groups := u.Groups
+	if groups == nil {
+		groups = []string{}
+	}
+	g, _ := json.Marshal(groups)
+	return []any{u.UserName, strings.ToLower(u.UserName), u.DisplayName, u.Email, strings.ToLower(u.Email), u.EmployeeID, u.ExternalID, u.JobCode, u.Department, u.CostCenter, u.EmployeeType, string(g), string(u.Kind), b2i(u.Active)}
+}
+
+// CreateUser adds a person or service account; it is active unless told otherwise.
+func (s *Store) CreateUser(ctx context.Context, a licensing.Actor, u licensing.User) (licensing.User, error) {
+	if err := u.Validate(); err != nil {
+		return u, err
+	}
+	err := s.write(ctx, func(t *tx) error {
+		if u.ID == "" {
+			u.ID = newID("usr")
+		}
+		u.CreatedAt, u.UpdatedAt = t.now, t.now
+		args := append([]any{u.ID}, userArgs(u)...)
+		args = append(args, micro(t.now), micro(t.now))
+		res, err := t.exec(`INSERT INTO users (id, user_name, user_name_lower, display_name, email, email_lower, employee_id, external_id, job_code, department, cost_center, employee_type, groups, kind, active, created_at, updated_at) VALUES (`+placeholders(17)+`) ON CONFLICT DO NOTHING`, args...)
+		if err != nil {
+			return fmt.Errorf("store: create user: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return licensing.FieldErrorf(licensing.CodeConflict, "user_name", "user %q already exists", u.UserName)
+		}
+		if err := t.setGroups(u.ID, u.Groups); err != nil {
+			return err
+		}
+		t.changed(PersonKey(u.ID))
+		return t.record(a, "user.create", "user:"+u.UserName, "ok", string(mustJSON(userDetail(u))))
+	})
+	return u, err
+}
+
+func userDetail(u licensing.User) map[string]any {
+	return map[string]any{"id": u.ID, "kind": u.Kind, "job_code": u.JobCode, "department": u.Department, "groups": u.Groups, "active": u.Active}
+}
+
+func (t *tx) setGroups(id string, groups []string) error {
+	if _, err := t.exec(`DELETE FROM user_groups WHERE user_id = ?`, id); err != nil {
+		return fmt.Errorf("store: groups: %w", err)
+	}
+	for _, g := range groups {
+		if _, err := t.exec(`INSERT INTO user_groups (user_id, grp) VALUES (?, ?)`, id, g); err != nil {
+			return fmt.Errorf("store: groups: %w", err)
+		}
+	}
+	return nil
+}
+
+// UpdateUser replaces a person's attributes. Deactivating revokes nothing by
+// itself here: the caller decides (see Deactivate) so the audit says why.
+func (s *Store) UpdateUser(ctx context.Context, a licensing.Actor, u licensing.User) (licensing.User, error) {
+	if err := u.Validate(); err != nil {
+		return u, err
+	}
+	err := s.write(ctx, func(t *tx) error {
+		old, err := t.user(u.ID)
+		if err != nil {
+			return err
+		}
+		u.ID, u.CreatedAt, u.UpdatedAt = old.ID, old.CreatedAt, t.now
+		if old.Kind != u.Kind && u.Kind == licensing.KindService {
+			if err := t.refuseServiceSeats(u.ID); err != nil {
+				return err
+			}
+		}
+		args := append(userArgs(u), micro(t.now), u.ID)
+		if _, err := t.exec(`UPDATE users SET user_name = ?, user_name_lower = ?, display_name = ?, email = ?, email_lower = ?, employee_id = ?, external_id = ?, job_code = ?, department = ?, cost_center = ?, employee_type = ?, groups = ?, kind = ?, active = ?, updated_at = ? WHERE id = ?`, args...); err != nil {
+			if t.s.d.IsUnique(err) {
+				return licensing.FieldErrorf(licensing.CodeConflict, "user_name", "user %q already exists", u.UserName)
+			}
+			return fmt.Errorf("store: update user: %w", err)
+		}
+		if err := t.setGroups(u.ID, u.Groups); err != nil {
+			return err
+		}
+		if old.Active && !u.Active {
+			if err := t.revokeEverything(a, u.ID, licensing.EndInactive); err != nil {
+				return err
+			}
+		}
+		t.changed(PersonKey(u.ID))
+		return t.record(a, "user.update", "user:"+u.UserName, "ok", string(mustJSON(userDetail(u))))
+	})
+	return u, err
+}
+
+// DeleteUser removes a person after revoking every seat and ending every
+// lease and session; their history stays.
+func (s *Store) DeleteUser(ctx context.Context, a licensing.Actor, key string) error {
+	return s.write(ctx, func(t *tx) error {
+		u, err := t.user(key)
+		if err != nil {
+			return err
+		}
+		if err := t.revokeEverything(a, u.ID, "deleted"); err != nil {
+			return err
+		}
+		if _, err := t.exec(`DELETE FROM user_groups WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		if _, err := t.exec(`DELETE FROM queue_entries WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		if _, err := t.exec(`DELETE FROM users WHERE id = ?`, u.ID); err != nil {
+			return fmt.Errorf("store: delete user: %w", err)
+		}
+		t.changed(PersonKey(u.ID))
+		return t.record(a, "user.delete", "user:"+u.UserName, "ok", "")
+	})
+}
+
+// revokeEverything ends a leaver's sessions and leases and revokes every seat.
+func (t *tx) revokeEverything(a licensing.Actor, userID, reason string) error {
+	if err := t.endUserSessions(a, userID, reason); err != nil {
+		return err
+	}
+	rows, err := t.query(`SELECT pool_id FROM members WHERE user_id = ? AND revoked_at = 0`, userID)
+	if err != nil {
+		return err
+	}
+	var pools []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return err
+		}
+		pools = append(pools, p)
+	}
+	rows.Close()
+	for _, p := range pools {
+		if err := t.revokeMember(a, p, userID, reason, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refuseServiceSeats stops a service account from holding fulfiller or
+// module seats: several people would work through one seat (multiplexing).
+func (t *tx) refuseServiceSeats(userID string) error {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM members m JOIN pools p ON p.id = m.pool_id JOIN skus k ON k.key = p.sku WHERE m.user_id = ? AND m.revoked_at = 0 AND k.tier IN ('fulfiller', 'module')`, userID).Scan(&n)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return licensing.FieldErrorf(licensing.CodeConflict, "kind", "a service account cannot hold fulfiller or module seats; revoke them first")
+	}
+	return nil
+}
+
+// LoadPerson reads what the engine needs for one person.
+func (s *Store) LoadPerson(ctx context.Context, id string) (licensing.Person, error) {
+	var p licensing.Person
+	u, err := scanUser(s.rdb.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE id = ?`), id))
+	if err == sql.ErrNoRows {
+		return p, notFound("user", id)
+	}
+	if err != nil {
+		return p, fmt.Errorf("store: load person: %w", err)
+	}
+	p.User = u
+	if p.Members, err = s.listMembers(ctx, `m.user_id = ?`, id); err != nil {
+		return p, err
+	}
+	p.Leases, err = s.listLeases(ctx, `user_id = ? AND ended_at = 0`, id)
+	return p, err
+}
+
+// LoadPeople reads every person with seats and active leases, for start-up.
+func (s *Store) LoadPeople(ctx context.Context) ([]licensing.Person, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+userCols+` FROM users`)
+	if err != nil {
+		return nil, fmt.Errorf("store: load people: %w", err)
+	}
+	idx := map[string]int{}
+	var out []licensing.Person
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		idx[u.ID] = len(out)
+		out = append(out, licensing.Person{User: u})
+	}
+	rows.Close()
+	members, err := s.listMembers(ctx, `1 = ?`, 1)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range members {
+		if i, ok := idx[m.User]; ok {
+			out[i].Members = append(out[i].Members, m)
+		}
+	}
+	leases, err := s.listLeases(ctx, `ended_at = 0 AND 1 = ?`, 1)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range leases {
+		if i, ok := idx[l.User]; ok {
+			out[i].Leases = append(out[i].Leases, l)
+		}
+	}
+	return out, nil
+}
+
+var _ = time.Second
