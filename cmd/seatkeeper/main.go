@@ -1,7 +1,21 @@
+// Command seatkeeper is the licence server and service-desk core.
 package main
+
 import (
- _ "modernc.org/sqlite"
- _ "github.com/jackc/pgx/v5/stdlib"
- _ "github.com/prometheus/client_golang/prometheus"
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/seatkeeper/seatkeeper/internal/cli"
 )
-func main(){}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := cli.Run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "seatkeeper:", err)
+		os.Exit(cli.ExitCode(err))
+	}
+}

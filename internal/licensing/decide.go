@@ -15,7 +15,12 @@ func (e *Engine) Decide(userKey, capability, sessionID string) Decision {
 	if !ok {
 		return Decision{Reason: ReasonUnknownUser}
 	}
-	p, _ := e.people.Get(id)
+	p, ok := e.people.Get(id)
+	if !ok {
+		// Removed since Resolve, or an alias seen before its person: writers
+		// update aliases and people one after the other.
+		return Decision{Reason: ReasonUnknownUser}
+	}
 	if !p.user.Active {
 		return Decision{Reason: CodeInactive, User: id}
 	}
@@ -94,17 +99,19 @@ func (e *Engine) seatFor(c *catalogView, p *personView, n *need, clk *clock) (Vi
 // never takes a seat for a request that would fail anyway.
 func (e *Engine) deny(c *catalogView, p *personView, cv *capView, i int, checkout string, sess *sessionView, clk *clock) Decision {
 	d := Decision{User: p.user.ID}
-	module := false
+	module, unmet := false, false
 	for j := i; j < len(cv.needs); j++ {
 		n := &cv.needs[j]
 		v, co := e.seatFor(c, p, n, clk)
 		if v.Kind != "" || co != "" {
 			continue
 		}
-		module = module || n.module
+		// A need may name no SKU (no fulfiller SKU in the catalog yet), so
+		// count unmet needs rather than missing names.
+		module, unmet = module || n.module, true
 		d.Missing = append(d.Missing, n.names...)
 	}
-	if len(d.Missing) > 0 {
+	if unmet {
 		d.Reason = CodeNoLicence
 		if module {
 			d.Reason = CodeModuleMissing

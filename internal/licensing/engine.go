@@ -10,10 +10,10 @@ import (
 
 // personView is the immutable per-person state Decide reads.
 type personView struct {
-	user       User
-	pools      []string // pool ids of active assignments and registrations
-	leases     []*leaseView
-	aliases    []string
+	user    User
+	pools   []string // pool ids of active assignments and registrations
+	leases  []*leaseView
+	aliases []string
 }
 
 type leaseView struct {
@@ -127,7 +127,7 @@ func (e *Engine) PutPerson(p Person) {
 	var dels []string
 	if old, ok := e.people.Get(p.User.ID); ok {
 		carryTouches(old, v)
-		dels = old.aliases
+		dels = e.ownedAliases(p.User.ID, old.aliases)
 	}
 	puts := make(map[string]string, len(v.aliases))
 	for _, a := range v.aliases {
@@ -153,9 +153,22 @@ func (e *Engine) RemovePerson(id string) {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	if old, ok := e.people.Get(id); ok {
-		e.aliases.Update(nil, old.aliases)
+		e.aliases.Update(nil, e.ownedAliases(id, old.aliases))
 	}
 	e.people.Delete(id)
+}
+
+// ownedAliases returns the aliases that still lead to id. Email, employee ID
+// and external ID are not unique, so another person may have taken one since;
+// dropping it must not take it from them. The caller holds writeMu.
+func (e *Engine) ownedAliases(id string, aliases []string) []string {
+	out := make([]string, 0, len(aliases))
+	for _, a := range aliases {
+		if cur, ok := e.aliases.Get(a); ok && cur == id {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // LoadPeople replaces every person at once (start-up and full reloads).
@@ -218,7 +231,10 @@ func (e *Engine) User(key string) (User, bool) {
 	if !ok {
 		return User{}, false
 	}
-	v, _ := e.people.Get(id)
+	v, ok := e.people.Get(id)
+	if !ok {
+		return User{}, false
+	}
 	return v.user, true
 }
 

@@ -157,9 +157,9 @@ func TestDecide(t *testing.T) {
 	named := func(pool, sku string) Via { return Via{Kind: ViaNamed, Pool: pool, SKU: sku} }
 	free := Via{Kind: ViaFree}
 	tests := []struct {
-		name                     string
+		name                      string
 		user, capability, session string
-		want                     Decision
+		want                      Decision
 	}{
 		// Free tier.
 		{"requester capability for an agent", "u-alice", "ticket.create", "", Decision{Allow: true, Via: free, User: "u-alice"}},

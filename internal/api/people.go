@@ -1,0 +1,212 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/store"
+)
+
+type userJSON struct {
+	ID           string     `json:"id,omitempty"`
+	UserName     string     `json:"user_name"`
+	DisplayName  string     `json:"display_name"`
+	Email        string     `json:"email"`
+	EmployeeID   string     `json:"employee_id"`
+	ExternalID   string     `json:"external_id"`
+	JobCode      string     `json:"job_code"`
+	Department   string     `json:"department"`
+	CostCenter   string     `json:"cost_center"`
+	EmployeeType string     `json:"employee_type"`
+	Groups       []string   `json:"groups"`
+	Kind         string     `json:"kind"`
+	Active       *bool      `json:"active,omitempty"`
+	CreatedAt    *time.Time `json:"created_at,omitempty"`
+	UpdatedAt    *time.Time `json:"updated_at,omitempty"`
+}
+
+func userOut(u licensing.User) userJSON {
+	active := u.Active
+	groups := u.Groups
+	if groups == nil {
+		groups = []string{}
+	}
+	return userJSON{ID: u.ID, UserName: u.UserName, DisplayName: u.DisplayName, Email: u.Email, EmployeeID: u.EmployeeID,
+		ExternalID: u.ExternalID, JobCode: u.JobCode, Department: u.Department, CostCenter: u.CostCenter, EmployeeType: u.EmployeeType,
+		Groups: groups, Kind: string(u.Kind), Active: &active, CreatedAt: &u.CreatedAt, UpdatedAt: &u.UpdatedAt}
+}
+
+func (j userJSON) domain() licensing.User {
+	u := licensing.User{UserName: j.UserName, DisplayName: j.DisplayName, Email: j.Email, EmployeeID: j.EmployeeID,
+		ExternalID: j.ExternalID, JobCode: j.JobCode, Department: j.Department, CostCenter: j.CostCenter,
+		EmployeeType: j.EmployeeType, Groups: j.Groups, Kind: licensing.Kind(j.Kind), Active: true}
+	if j.Active != nil {
+		u.Active = *j.Active
+	}
+	return u
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	limit, err := queryInt(r, "limit", 100, 1, 1000)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := store.UserFilter{After: q.Get("after"), Limit: limit, Group: q.Get("group")}
+	if v := q.Get("active"); v != "" {
+		b := v == "true"
+		if !b && v != "false" {
+			s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "active", "active must be true or false"))
+			return
+		}
+		f.Active = &b
+	}
+	list, err := s.store.ListUsers(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]userJSON, len(list))
+	for i, u := range list {
+		out[i] = userOut(u)
+	}
+	resp := map[string]any{"users": out}
+	if len(list) == limit {
+		resp["next"] = list[len(list)-1].UserName
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	u, err := s.store.GetUser(r.Context(), r.PathValue("user"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, userOut(u))
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	var in userJSON
+	if err := decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.ID != "" || in.CreatedAt != nil || in.UpdatedAt != nil {
+		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "id", "id, created_at and updated_at are assigned by Seatkeeper"))
+		return
+	}
+	u, err := s.store.CreateUser(r.Context(), actorOf(r), in.domain())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, userOut(u))
+}
+
+// updateUser replaces a person's attributes; an omitted "active" keeps the
+// current state so a partial client cannot deactivate someone by accident.
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
+	var in userJSON
+	if err := decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	old, err := s.store.GetUser(r.Context(), r.PathValue("user"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.ID != "" && in.ID != old.ID {
+		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "id", "id cannot change"))
+		return
+	}
+	u := in.domain()
+	u.ID = old.ID
+	if in.Active == nil {
+		u.Active = old.Active
+	}
+	if u.Kind == "" {
+		u.Kind = old.Kind
+	}
+	u, err = s.store.UpdateUser(r.Context(), actorOf(r), u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, userOut(u))
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.DeleteUser(r.Context(), actorOf(r), r.PathValue("user")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type memberJSON struct {
+	User     string     `json:"user"`
+	UserID   string     `json:"user_id"`
+	Pool     string     `json:"pool"`
+	Source   string     `json:"source"`
+	Since    time.Time  `json:"since"`
+	State    string     `json:"state"`
+	Reason   string     `json:"reason,omitempty"`
+	LastUsed *time.Time `json:"last_used,omitempty"`
+}
+
+func memberOut(m licensing.Member) memberJSON {
+	j := memberJSON{User: m.UserName, UserID: m.User, Pool: m.Pool, Source: m.Source, Since: m.Since, State: m.State, Reason: m.Reason}
+	if !m.LastUsed.IsZero() {
+		j.LastUsed = &m.LastUsed
+	}
+	return j
+}
+
+func (s *Server) listMembers(w http.ResponseWriter, r *http.Request) {
+	list, err := s.store.ListMembers(r.Context(), r.PathValue("pool"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]memberJSON, len(list))
+	for i, m := range list {
+		out[i] = memberOut(m)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"members": out})
+}
+
+// putMember takes no body (or an empty object): the path says it all.
+func (s *Server) putMember(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > 0 {
+		var in struct{}
+		if err := decode(w, r, &in); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	m, created, err := s.store.PutMember(r.Context(), actorOf(r), r.PathValue("pool"), r.PathValue("user"), licensing.SourceManual)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, ifStatus(created, http.StatusCreated, http.StatusOK), memberOut(m))
+}
+
+func ifStatus(c bool, a, b int) int {
+	if c {
+		return a
+	}
+	return b
+}
+
+func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.DeleteMember(r.Context(), actorOf(r), r.PathValue("pool"), r.PathValue("user")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,136 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+)
+
+// maxBody bounds every request body; larger ones are refused unread.
+const maxBody = 1 << 20
+
+// statusOf is the one table from error code to HTTP status.
+var statusOf = map[string]int{
+	licensing.CodeInvalid:             http.StatusBadRequest,
+	licensing.CodeUnauthorized:        http.StatusUnauthorized,
+	licensing.CodeForbidden:           http.StatusForbidden,
+	licensing.CodeNotFound:            http.StatusNotFound,
+	licensing.CodeConflict:            http.StatusConflict,
+	licensing.CodeMaxedOut:            http.StatusConflict,
+	licensing.CodeNoLicence:           http.StatusForbidden,
+	licensing.CodeModuleMissing:       http.StatusForbidden,
+	licensing.CodeInactive:            http.StatusForbidden,
+	licensing.CodeMultiplexingBlocked: http.StatusForbidden,
+	licensing.CodeTooLarge:            http.StatusRequestEntityTooLarge,
+	licensing.CodeInternal:            http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code          string `json:"code"`
+	Message       string `json:"message"`
+	Field         string `json:"field,omitempty"`
+	RetryAfter    int    `json:"retry_after,omitempty"`
+	QueuePosition int    `json:"queue_position,omitempty"`
+}
+
+// writeJSON sends v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// fail sends err in the one error shape. Only internal errors are logged:
+// the rest are the client's and are answered, not alarmed about.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := licensing.AsError(err)
+	if !ok {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		e = &licensing.Error{Code: licensing.CodeInternal, Message: "internal error"}
+	}
+	status, ok := statusOf[e.Code]
+	if !ok {
+		status = http.StatusBadRequest
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Field: e.Field, RetryAfter: e.RetryAfter, QueuePosition: e.QueuePosition}})
+}
+
+// decode reads one JSON object strictly: bounded size, known fields only,
+// right types, nothing after it.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if err := dec.Decode(&struct{}{}); err != io.EOF {
+		if err != nil {
+			if tooLarge := jsonError(err); licensing.ErrorCode(tooLarge) == licensing.CodeTooLarge {
+				return tooLarge
+			}
+		}
+		return licensing.Errorf(licensing.CodeInvalid, "request body must hold exactly one JSON object")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var big *http.MaxBytesError
+	switch {
+	case errors.As(err, &big):
+		return licensing.Errorf(licensing.CodeTooLarge, "request body exceeds %d bytes", big.Limit)
+	case errors.As(err, &syn):
+		return licensing.Errorf(licensing.CodeInvalid, "malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		return licensing.FieldErrorf(licensing.CodeInvalid, field, "%s must be %s, not %s", orDefault(field, "body"), typ.Type.String(), typ.Value)
+	case errors.Is(err, io.EOF):
+		return licensing.Errorf(licensing.CodeInvalid, "request body is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return licensing.Errorf(licensing.CodeInvalid, "malformed JSON: unexpected end")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no typed error for unknown fields.
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return licensing.FieldErrorf(licensing.CodeInvalid, name, "unknown field %q", name)
+	}
+	return licensing.Errorf(licensing.CodeInvalid, "malformed JSON: %v", err)
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// queryInt reads an optional integer query parameter within [lo, hi].
+func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, licensing.FieldErrorf(licensing.CodeInvalid, name, "%s must be an integer from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}
+
+func notFoundRoute(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusNotFound, errorBody{Error: errorDetail{Code: licensing.CodeNotFound, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}})
+}

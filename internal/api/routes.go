@@ -1,0 +1,94 @@
+package api
+
+import "net/http"
+
+// Scope sets for routes; admin may call everything.
+var (
+	adminOnly = []string{}
+	readers   = []string{"platform"}
+	platform  = []string{"platform", "integration"}
+)
+
+// routes is the one place that lists every route; the OpenAPI document is
+// checked against it by a test.
+func (s *Server) routes() {
+	s.handlePublic("GET /healthz", s.healthz)
+	s.handlePublic("GET /readyz", s.readyz)
+	s.handle("GET /metrics", readers, s.metrics.serve)
+	s.handle("GET /api/v1/openapi.json", platform, s.openapi)
+
+	s.handle("GET /api/v1/skus", readers, s.listSKUs)
+	s.handle("POST /api/v1/skus", adminOnly, s.createSKU)
+	s.handle("GET /api/v1/skus/{key}", readers, s.getSKU)
+	s.handle("PUT /api/v1/skus/{key}", adminOnly, s.updateSKU)
+	s.handle("DELETE /api/v1/skus/{key}", adminOnly, s.deleteSKU)
+
+	s.handle("GET /api/v1/pools", readers, s.listPools)
+	s.handle("POST /api/v1/pools", adminOnly, s.createPool)
+	s.handle("GET /api/v1/pools/{pool}", readers, s.getPool)
+	s.handle("PUT /api/v1/pools/{pool}", adminOnly, s.updatePool)
+	s.handle("DELETE /api/v1/pools/{pool}", adminOnly, s.deletePool)
+	s.handle("GET /api/v1/pools/{pool}/members", readers, s.listMembers)
+	s.handle("PUT /api/v1/pools/{pool}/members/{user}", adminOnly, s.putMember)
+	s.handle("DELETE /api/v1/pools/{pool}/members/{user}", adminOnly, s.deleteMember)
+	s.handle("GET /api/v1/usage", readers, s.usage)
+
+	s.handle("GET /api/v1/leases", readers, s.listLeases)
+	s.handle("DELETE /api/v1/leases/{id}", adminOnly, s.endLease)
+
+	s.handle("GET /api/v1/users", readers, s.listUsers)
+	s.handle("POST /api/v1/users", adminOnly, s.createUser)
+	s.handle("GET /api/v1/users/{user}", readers, s.getUser)
+	s.handle("PUT /api/v1/users/{user}", adminOnly, s.updateUser)
+	s.handle("DELETE /api/v1/users/{user}", adminOnly, s.deleteUser)
+
+	s.handle("GET /api/v1/sessions", readers, s.listSessions)
+	s.handle("POST /api/v1/sessions", platform, s.startSession)
+	s.handle("GET /api/v1/sessions/{id}", platform, s.getSession)
+	s.handle("POST /api/v1/sessions/{id}/heartbeat", platform, s.heartbeat)
+	s.handle("DELETE /api/v1/sessions/{id}", platform, s.endSession)
+	s.handle("POST /api/v1/decide", platform, s.decide)
+
+	s.handle("GET /api/v1/policy", readers, s.getPolicy)
+	s.handle("PUT /api/v1/policy/{capability}", adminOnly, s.putCapability)
+	s.handle("DELETE /api/v1/policy/{capability}", adminOnly, s.deleteCapability)
+
+	s.handle("GET /api/v1/audit", adminOnly, s.listAudit)
+	s.handle("GET /api/v1/audit/export", adminOnly, s.exportAudit)
+	s.handle("GET /api/v1/audit/verify", adminOnly, s.verifyAudit)
+
+	s.handle("GET /api/v1/tokens", adminOnly, s.listTokens)
+	s.handle("POST /api/v1/tokens", adminOnly, s.createToken)
+	s.handle("DELETE /api/v1/tokens/{id}", adminOnly, s.revokeToken)
+
+	s.mux.HandleFunc("/", notFoundRoute)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers ready once the database answers and the engine is loaded.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.Ping(r.Context()); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "people": s.engine.PeopleCount()})
+}
+
+// handle registers an authenticated route and remembers its pattern for the
+// OpenAPI check.
+func (s *Server) handle(pattern string, scopes []string, h http.HandlerFunc) {
+	s.patterns = append(s.patterns, pattern)
+	s.mux.HandleFunc(pattern, s.auth(scopes, h))
+}
+
+// handlePublic registers one of the few unauthenticated probes.
+func (s *Server) handlePublic(pattern string, h http.HandlerFunc) {
+	s.patterns = append(s.patterns, pattern)
+	s.mux.HandleFunc(pattern, h)
+}
+
+// Patterns lists every registered route as "METHOD /path".
+func (s *Server) Patterns() []string { return append([]string(nil), s.patterns...) }

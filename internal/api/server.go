@@ -1,0 +1,125 @@
+// Package api serves Seatkeeper's JSON API under /api/v1, its OpenAPI
+// document, health checks and Prometheus metrics.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/seats"
+	"github.com/seatkeeper/seatkeeper/internal/store"
+)
+
+// ActingUserHeader names the real person behind a platform or integration call.
+const ActingUserHeader = "Seatkeeper-Acting-User"
+
+// Server is the HTTP API.
+type Server struct {
+	seats    *seats.Service
+	store    *store.Store
+	engine   *licensing.Engine
+	log      *slog.Logger
+	metrics  *metrics
+	mux      *http.ServeMux
+	patterns []string
+}
+
+// New returns the API handler.
+func New(svc *seats.Service, log *slog.Logger) *Server {
+	s := &Server{seats: svc, store: svc.Store, engine: svc.Engine, log: log, mux: http.NewServeMux()}
+	s.metrics = newMetrics(svc)
+	s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// caller is the authenticated principal of a request.
+type caller struct {
+	token store.Token
+	actor licensing.Actor
+}
+
+type callerKey struct{}
+
+func callerOf(ctx context.Context) caller {
+	c, _ := ctx.Value(callerKey{}).(caller)
+	return c
+}
+
+func actorOf(r *http.Request) licensing.Actor { return callerOf(r.Context()).actor }
+
+// auth authenticates the bearer token and checks its scope against the
+// route's allowed scopes (admin is allowed everywhere).
+func (s *Server) auth(scopes []string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h0 := r.Header.Get("Authorization")
+		secret, ok := strings.CutPrefix(h0, "Bearer ")
+		if !ok || secret == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="seatkeeper"`)
+			s.fail(w, r, licensing.Errorf(licensing.CodeUnauthorized, "missing bearer token"))
+			return
+		}
+		tok, err := s.store.LookupToken(r.Context(), store.HashToken(strings.TrimSpace(secret)))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="seatkeeper", error="invalid_token"`)
+			s.fail(w, r, err)
+			return
+		}
+		allowed := tok.Scope == store.ScopeAdmin
+		for _, sc := range scopes {
+			allowed = allowed || sc == tok.Scope
+		}
+		if !allowed {
+			s.fail(w, r, licensing.Errorf(licensing.CodeForbidden, "token scope %q may not call %s %s", tok.Scope, r.Method, r.Pattern))
+			return
+		}
+		acting := strings.TrimSpace(r.Header.Get(ActingUserHeader))
+		if tok.Scope == store.ScopeIntegration && acting == "" {
+			s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, ActingUserHeader, "an integration must name the acting user in the %s header", ActingUserHeader))
+			return
+		}
+		if len(acting) > 256 {
+			s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, ActingUserHeader, "acting user is too long"))
+			return
+		}
+		c := caller{token: tok, actor: licensing.Actor{Name: "token:" + tok.Name, ActingUser: acting, Source: remoteIP(r)}}
+		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
+	}
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// logRequests logs each request at debug level and counts it.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		s.log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "dur", time.Since(start))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Handler returns the server wrapped in its middleware.
+func (s *Server) Handler() http.Handler { return s.logRequests(s) }

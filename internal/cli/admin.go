@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/audit"
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+)
+
+func runMigrate(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet("migrate", env)
+	var d dbFlags
+	d.register(fs, env)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, d.db, newLogger(env.Stderr, "warn"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	v, err := st.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "schema version %d\n", v)
+	return nil
+}
+
+func runToken(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 {
+		return &exitError{code: 2, err: errors.New("usage: seatkeeper token create|list|revoke [flags]")}
+	}
+	fs := newFlagSet("token "+args[0], env)
+	var d dbFlags
+	d.register(fs, env)
+	name := fs.String("name", "", "token name (create)")
+	scope := fs.String("scope", "", "admin, platform, scim or integration (create)")
+	ttl := fs.Duration("ttl", 0, "lifetime, 0 for none (create)")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, d.db, newLogger(env.Stderr, "warn"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	actor := licensing.Actor{Name: "cli:" + osUser(), Source: "cli"}
+	switch args[0] {
+	case "create":
+		t, secret, err := st.CreateToken(ctx, actor, *name, *scope, *ttl)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "created token %s (%s, scope %s); the secret is shown once:\n", t.ID, t.Name, t.Scope)
+		fmt.Fprintln(env.Stdout, secret)
+	case "list":
+		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tSCOPE\tCREATED\tEXPIRES\tREVOKED")
+		list, err := st.ListTokens(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Scope, stamp(t.CreatedAt), stamp(t.ExpiresAt), stamp(t.RevokedAt))
+		}
+		return tw.Flush()
+	case "revoke":
+		if fs.NArg() != 1 {
+			return &exitError{code: 2, err: errors.New("usage: seatkeeper token revoke [--db …] ID_OR_NAME")}
+		}
+		if err := st.RevokeToken(ctx, actor, fs.Arg(0)); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "revoked %s\n", fs.Arg(0))
+	default:
+		return &exitError{code: 2, err: fmt.Errorf("unknown token command %q", args[0])}
+	}
+	return nil
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
+}
+
+func osUser() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}
+
+func runAudit(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 {
+		return &exitError{code: 2, err: errors.New("usage: seatkeeper audit verify|export [flags]")}
+	}
+	fs := newFlagSet("audit "+args[0], env)
+	var d dbFlags
+	d.register(fs, env)
+	format := fs.String("format", "jsonl", "export format: jsonl or csv")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, d.db, newLogger(env.Stderr, "warn"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch args[0] {
+	case "verify":
+		n, err := st.VerifyAudit(ctx)
+		var ce *audit.ChainError
+		if errors.As(err, &ce) {
+			fmt.Fprintf(env.Stdout, "audit chain BROKEN after %d good entries: first bad entry seq %d (position %d): %s\n", n, ce.Seq, ce.Position, ce.Kind)
+			return &exitError{code: 3, err: err}
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "audit chain intact: %d entries\n", n)
+	case "export":
+		var ex audit.Exporter
+		switch *format {
+		case "jsonl":
+			ex = audit.NewJSONLExporter(env.Stdout)
+		case "csv":
+			ex = audit.NewCSVExporter(env.Stdout)
+		default:
+			return &exitError{code: 2, err: fmt.Errorf("unknown format %q: want jsonl or csv", *format)}
+		}
+		if err := st.ScanAudit(ctx, ex.Write); err != nil {
+			return err
+		}
+		return ex.Close()
+	default:
+		return &exitError{code: 2, err: fmt.Errorf("unknown audit command %q", args[0])}
+	}
+	return nil
+}
+

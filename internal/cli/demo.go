@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/seatkeeper/seatkeeper/internal/demo"
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/store"
+)
+
+// runDemo seeds the demo company (once) and serves it, printing an admin
+// token so the API can be tried at once.
+func runDemo(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet("demo", env)
+	var c serveConfig
+	c.register(fs, env)
+	fs.StringVar(&c.db, "db", "seatkeeper-demo.db", "database to seed and serve")
+	seedOnly := fs.Bool("seed-only", false, "seed and exit without serving")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	seed := func(ctx context.Context, st *store.Store) error {
+		seeded, err := demo.Seed(ctx, st)
+		if err != nil {
+			return err
+		}
+		if seeded {
+			fmt.Fprintf(env.Stderr, "seeded the demo company: %d people, 5 SKUs, 5 pools\n", demo.People)
+		}
+		_, secret, err := st.CreateToken(ctx, licensing.System("demo"), "demo-admin", store.ScopeAdmin, 0)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "demo admin token: %s\n", secret)
+		fmt.Fprintf(env.Stdout, "%s\n", secret)
+		return nil
+	}
+	if *seedOnly {
+		st, err := openStore(ctx, c.db, newLogger(env.Stderr, "warn"))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return seed(ctx, st)
+	}
+	return serve(ctx, env, c, seed)
+}

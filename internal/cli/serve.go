@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/api"
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/seats"
+	"github.com/seatkeeper/seatkeeper/internal/store"
+)
+
+type serveConfig struct {
+	addr, db, logLevel string
+	sweepEvery         time.Duration
+	// ready, when set, receives the bound address once the server listens
+	// (tests and the bench start on port 0).
+	ready func(addr string)
+}
+
+func (c *serveConfig) register(fs interface {
+	StringVar(*string, string, string, string)
+	DurationVar(*time.Duration, string, time.Duration, string)
+}, env Env) {
+	addr := env.Getenv("SEATKEEPER_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	fs.StringVar(&c.addr, "addr", addr, "listen address (env SEATKEEPER_ADDR)")
+	lvl := env.Getenv("SEATKEEPER_LOG_LEVEL")
+	if lvl == "" {
+		lvl = "info"
+	}
+	fs.StringVar(&c.logLevel, "log-level", lvl, "debug, info, warn or error (env SEATKEEPER_LOG_LEVEL)")
+	fs.DurationVar(&c.sweepEvery, "sweep-every", 5*time.Second, "how often expired leases are reclaimed")
+}
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet("serve", env)
+	var d dbFlags
+	var c serveConfig
+	d.register(fs, env)
+	c.register(fs, env)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	c.db = d.db
+	return serve(ctx, env, c, nil)
+}
+
+// serve runs the server until ctx ends. seed, if given, runs once after the
+// store opens (the demo).
+func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Context, *store.Store) error) error {
+	log := newLogger(env.Stderr, c.logLevel)
+	st, err := openStore(ctx, c.db, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if seed != nil {
+		if err := seed(ctx, st); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+	}
+	if err := bootstrapToken(ctx, st, env); err != nil {
+		return err
+	}
+	svc := seats.New(st, licensing.NewEngine(nil), log, seats.Config{SweepEvery: c.sweepEvery})
+	if err := svc.Load(ctx); err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           api.New(svc, log).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
+	bgDone := make(chan struct{})
+	go func() { svc.Run(bgCtx); close(bgDone) }()
+	log.Info("seatkeeper serving", "addr", ln.Addr().String(), "store", st.Dialect(), "people", svc.Engine.PeopleCount())
+	if c.ready != nil {
+		c.ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		stopBg()
+		<-bgDone
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutCtx)
+	stopBg()
+	<-bgDone
+	if _, cerr := st.ChainPending(shutCtx); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	return err
+}
+
+// bootstrapToken prints an admin token on the first start, when none exists,
+// so a new installation can be configured; it is shown only this once.
+func bootstrapToken(ctx context.Context, st *store.Store, env Env) error {
+	list, err := st.ListTokens(ctx)
+	if err != nil || len(list) > 0 {
+		return err
+	}
+	_, secret, err := st.CreateToken(ctx, licensing.System("bootstrap"), "bootstrap-admin", store.ScopeAdmin, 0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "first start: admin token (shown once, store it now):\n%s\n", secret)
+	return nil
+}

@@ -1,0 +1,227 @@
+// Package seats runs licensing for a process: it keeps the engine's snapshot
+// in step with the store (its own writes, and other processes' through the
+// store's change feed), takes leases lazily at the first fulfiller action,
+// records denials, and runs the background sweeps.
+package seats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/store"
+)
+
+// Service ties the store and the engine together.
+type Service struct {
+	Store  *store.Store
+	Engine *licensing.Engine
+	log    *slog.Logger
+	cfg    Config
+}
+
+// Config tunes the background work.
+type Config struct {
+	// SessionIdle ends sessions without a heartbeat for this long.
+	SessionIdle time.Duration
+	// SweepEvery is how often expired leases are reclaimed.
+	SweepEvery time.Duration
+	// FlushEvery is how often activity seen by Decide extends leases.
+	FlushEvery time.Duration
+}
+
+// New returns a service and subscribes it to the store's changes.
+func New(st *store.Store, eng *licensing.Engine, log *slog.Logger, cfg Config) *Service {
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = licensing.DefaultIdleTimeout
+	}
+	if cfg.SweepEvery == 0 {
+		cfg.SweepEvery = 5 * time.Second
+	}
+	if cfg.FlushEvery == 0 {
+		cfg.FlushEvery = 10 * time.Second
+	}
+	s := &Service{Store: st, Engine: eng, log: log, cfg: cfg}
+	st.OnChange(func(keys []string) { s.apply(context.Background(), keys) })
+	return s
+}
+
+// Load fills the engine from the store.
+func (s *Service) Load(ctx context.Context) error {
+	if err := s.loadCatalog(ctx); err != nil {
+		return err
+	}
+	people, err := s.Store.LoadPeople(ctx)
+	if err != nil {
+		return fmt.Errorf("seats: load people: %w", err)
+	}
+	s.Engine.LoadPeople(people)
+	sessions, err := s.Store.LoadActiveSessions(ctx)
+	if err != nil {
+		return fmt.Errorf("seats: load sessions: %w", err)
+	}
+	s.Engine.LoadSessions(sessions)
+	return nil
+}
+
+func (s *Service) loadCatalog(ctx context.Context) error {
+	c, err := s.Store.LoadCatalog(ctx)
+	if err != nil {
+		return fmt.Errorf("seats: load catalog: %w", err)
+	}
+	if err := s.Engine.SetCatalog(c.SKUs, c.Pools, c.Policy); err != nil {
+		return fmt.Errorf("seats: catalog: %w", err)
+	}
+	return nil
+}
+
+// apply refreshes the engine for changed keys. Errors are logged: the next
+// change or the periodic full reload repairs a missed refresh.
+func (s *Service) apply(ctx context.Context, keys []string) {
+	for _, k := range keys {
+		if err := s.applyKey(ctx, k); err != nil {
+			s.log.Error("refresh engine", "key", k, "err", err)
+		}
+	}
+}
+
+func (s *Service) applyKey(ctx context.Context, k string) error {
+	kind, id, _ := strings.Cut(k, ":")
+	switch kind {
+	case "*":
+		return s.Load(ctx)
+	case store.KeyCatalog:
+		return s.loadCatalog(ctx)
+	case "person":
+		p, err := s.Store.LoadPerson(ctx, id)
+		if licensing.ErrorCode(err) == licensing.CodeNotFound {
+			s.Engine.RemovePerson(id)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s.Engine.PutPerson(p)
+	case "session":
+		ss, err := s.Store.GetSession(ctx, id)
+		if err != nil {
+			return err
+		}
+		s.Engine.PutSession(ss)
+	}
+	return nil
+}
+
+// Decide answers a request. For a lazy session it takes the lease the
+// request needs; a full pool is answered as a denial with the queue place.
+// Every denial is recorded for the reports.
+func (s *Service) Decide(ctx context.Context, a licensing.Actor, user, capability, session string) (licensing.Decision, *licensing.Error, error) {
+	d := s.Engine.Decide(user, capability, session)
+	for i := 0; i < 4 && d.Reason == licensing.ReasonCheckoutRequired; i++ {
+		_, err := s.Store.Checkout(ctx, a, session, d.Checkout)
+		if e, ok := licensing.AsError(err); ok {
+			// The store recorded the refusal (and the queue place) itself.
+			return licensing.Decision{Reason: e.Code, User: d.User, Missing: d.Missing, Via: licensing.Via{Pool: d.Checkout}}, e, nil
+		}
+		if err != nil {
+			return d, nil, err
+		}
+		d = s.Engine.Decide(user, capability, session)
+	}
+	if !d.Allow {
+		who := d.User
+		if who == "" {
+			who = user // unknown people are recorded by the key they gave
+		}
+		if err := s.Store.RecordDenial(ctx, a, who, d.Via.Pool, capability, d.Reason); err != nil {
+			return d, nil, err
+		}
+	}
+	return d, nil, nil
+}
+
+// StartSession opens a session, taking the person's concurrent seats now
+// unless lazy.
+func (s *Service) StartSession(ctx context.Context, a licensing.Actor, user string, lazy bool) (licensing.Session, error) {
+	var pools []string
+	if !lazy {
+		if id, ok := s.Engine.Resolve(user); ok {
+			pools = s.Engine.PoolsToLease(id)
+		}
+	}
+	return s.Store.StartSession(ctx, a, user, lazy, pools)
+}
+
+// Run does the background work until ctx ends: the audit chainer, lease
+// sweeps (also once at start, reclaiming seats of a crashed process),
+// flushing lease activity, and following other processes' changes.
+func (s *Service) Run(ctx context.Context) {
+	go s.Store.RunChainer(ctx)
+	go func() {
+		if err := s.Store.Follow(ctx, func(keys []string) { s.apply(ctx, keys) }); err != nil {
+			s.log.Error("follow changes", "err", err)
+		}
+	}()
+	s.sweep(ctx)
+	sweep := time.NewTicker(s.cfg.SweepEvery)
+	flush := time.NewTicker(s.cfg.FlushEvery)
+	defer sweep.Stop()
+	defer flush.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.flush(context.WithoutCancel(ctx))
+			return
+		case <-flush.C:
+			s.flush(ctx)
+		case <-sweep.C:
+			s.sweep(ctx)
+		}
+	}
+}
+
+func (s *Service) flush(ctx context.Context) {
+	if err := s.Store.TouchLeases(ctx, s.Engine.TakeTouches()); err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Error("flush lease activity", "err", err)
+	}
+}
+
+func (s *Service) sweep(ctx context.Context) {
+	s.flush(ctx)
+	n, err := s.Store.Sweep(ctx, s.cfg.SessionIdle)
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			s.log.Error("sweep leases", "err", err)
+		}
+		return
+	}
+	if n > 0 {
+		s.log.Info("reclaimed expired leases", "count", n)
+	}
+	s.warnNearCapacity(ctx)
+}
+
+// warnNearCapacity logs pools at or above their warning threshold (as
+// ServiceNow's near-capacity notice); metrics carry the same flag.
+func (s *Service) warnNearCapacity(ctx context.Context) {
+	usage, err := s.Store.Usage(ctx)
+	if err != nil {
+		s.log.Error("usage", "err", err)
+		return
+	}
+	for _, u := range usage {
+		p, ok := s.Engine.Pool(u.Pool)
+		if ok && NearCapacity(p, u.Held) {
+			s.log.Warn("pool near capacity", "pool", u.Pool, "held", u.Held, "seats", u.Seats, "warn_at", p.WarnAt, "overdraft_in_use", u.Overdraft)
+		}
+	}
+}
+
+// NearCapacity reports whether held seats reach the pool's warning threshold.
+func NearCapacity(p licensing.Pool, held int) bool {
+	return p.Seats > 0 && float64(held) >= p.WarnAt*float64(p.Seats)
+}
