@@ -133,5 +133,6 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.tokens.Clear() // the path names an id or name, not a hash: forget them all
 	w.WriteHeader(http.StatusNoContent)
 }

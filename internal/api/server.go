@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
@@ -27,6 +28,9 @@ type Server struct {
 	metrics  *metrics
 	mux      *http.ServeMux
 	patterns []string
+	// tokens caches token lookups for tokenTTL: every call authenticates, and
+	// a database read per call was a measurable share of a checkout.
+	tokens sync.Map // hash -> cachedToken
 }
 
 // New returns the API handler.
@@ -65,7 +69,7 @@ func (s *Server) auth(scopes []string, h http.HandlerFunc) http.HandlerFunc {
 			s.fail(w, r, licensing.Errorf(licensing.CodeUnauthorized, "missing bearer token"))
 			return
 		}
-		tok, err := s.store.LookupToken(r.Context(), store.HashToken(strings.TrimSpace(secret)))
+		tok, err := s.lookupToken(r.Context(), store.HashToken(strings.TrimSpace(secret)))
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="seatkeeper", error="invalid_token"`)
 			s.fail(w, r, err)
@@ -91,6 +95,34 @@ func (s *Server) auth(scopes []string, h http.HandlerFunc) http.HandlerFunc {
 		c := caller{token: tok, actor: licensing.Actor{Name: "token:" + tok.Name, ActingUser: acting, Source: remoteIP(r)}}
 		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 	}
+}
+
+// tokenTTL bounds how long a revocation made by another process may take to
+// bite here; revocations through this process's API apply at once.
+const tokenTTL = 2 * time.Second
+
+type cachedToken struct {
+	tok store.Token
+	err error
+	at  time.Time
+}
+
+func (s *Server) lookupToken(ctx context.Context, hash string) (store.Token, error) {
+	now := s.store.Now()
+	if v, ok := s.tokens.Load(hash); ok {
+		c := v.(cachedToken)
+		if now.Sub(c.at) < tokenTTL {
+			if c.err == nil && !c.tok.ExpiresAt.IsZero() && !now.Before(c.tok.ExpiresAt) {
+				return c.tok, licensing.Errorf(licensing.CodeUnauthorized, "token expired")
+			}
+			return c.tok, c.err
+		}
+	}
+	tok, err := s.store.LookupToken(ctx, hash)
+	if err == nil || licensing.ErrorCode(err) == licensing.CodeUnauthorized {
+		s.tokens.Store(hash, cachedToken{tok: tok, err: err, at: now})
+	}
+	return tok, err
 }
 
 func remoteIP(r *http.Request) string {
@@ -120,6 +152,9 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// Mount lets another surface (the web pages) add its routes to the same mux.
+func (s *Server) Mount(register func(*http.ServeMux)) { register(s.mux) }
 
 // Handler returns the server wrapped in its middleware.
 func (s *Server) Handler() http.Handler { return s.logRequests(s) }

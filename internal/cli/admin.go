@@ -145,4 +145,3 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 	}
 	return nil
 }
-

@@ -1,5 +1,131 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
-func runBench(ctx context.Context, env Env, args []string) error { return nil }
+	"github.com/seatkeeper/seatkeeper/internal/benchmark"
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/store"
+)
+
+func runBench(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] != "checkout" {
+		return &exitError{code: 2, err: errors.New("usage: seatkeeper bench checkout [--db …] [--clients N] [--seats N] [--users N] [--duration D]")}
+	}
+	return benchCheckout(ctx, env, args[1:])
+}
+
+// benchCheckout serves a fresh pool in-process and storms it over loopback
+// HTTP: N clients start and end sessions. It exits non-zero if more people
+// ever held seats than the pool has.
+func benchCheckout(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet("bench checkout", env)
+	db := fs.String("db", "", "database (default: a new SQLite file in a temporary directory)")
+	clients := fs.Int("clients", 32, "concurrent HTTP clients")
+	seats := fs.Int("seats", 24, "seats in the concurrent pool")
+	users := fs.Int("users", 2000, "registered people")
+	dur := fs.Duration("duration", 10*time.Second, "how long to run")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *clients < 1 || *seats < 1 || *users < 1 || *dur <= 0 {
+		return &exitError{code: 2, err: errors.New("clients, seats, users and duration must be positive")}
+	}
+	if *db == "" {
+		dir, err := os.MkdirTemp("", "seatkeeper-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		*db = filepath.Join(dir, "bench.db")
+	}
+	run := strings.ToLower(fmt.Sprintf("b%x", time.Now().UnixNano()%0xffffff))
+	pool := "bench-" + run
+	var st *store.Store
+	var token string
+	var names []string
+	setup := func(ctx context.Context, s *store.Store) error {
+		st = s
+		a := licensing.System("bench")
+		if _, err := s.GetSKU(ctx, "bench-agent"); licensing.ErrorCode(err) == licensing.CodeNotFound {
+			if err := s.PutSKU(ctx, a, licensing.SKU{Key: "bench-agent", Tier: licensing.TierFulfiller, MonthlyPrice: 100}, true); err != nil {
+				return err
+			}
+		}
+		if err := s.CreatePool(ctx, a, licensing.Pool{ID: pool, SKU: "bench-agent", Model: licensing.ModelConcurrent, Seats: *seats}); err != nil {
+			return err
+		}
+		for i := 0; i < *users; i++ {
+			name := fmt.Sprintf("%s-%05d@bench.example", run, i)
+			if _, err := s.CreateUser(ctx, a, licensing.User{UserName: name, Active: true}); err != nil {
+				return err
+			}
+			if _, _, err := s.PutMember(ctx, a, pool, name, ""); err != nil {
+				return err
+			}
+			names = append(names, name)
+		}
+		var err error
+		_, token, err = s.CreateToken(ctx, a, "bench-"+run, store.ScopePlatform, time.Hour)
+		return err
+	}
+	srvCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	quiet := Env{Getenv: env.Getenv, Stdout: env.Stdout, Stderr: discard{}}
+	go func() {
+		done <- serve(srvCtx, quiet, serveConfig{addr: "127.0.0.1:0", db: *db, logLevel: "error", sweepEvery: time.Second,
+			ready: func(a string) { ready <- a }}, setup)
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		return fmt.Errorf("bench server: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "bench checkout: %s store, pool of %d seats, %d people, %d clients, %s\n", st.Dialect(), *seats, *users, *clients, *dur)
+	holders := func(ctx context.Context) (int, error) {
+		leases, err := st.ActiveLeases(ctx, pool)
+		return len(leases), err
+	}
+	res, err := benchmark.Checkout(ctx, benchmark.CheckoutConfig{BaseURL: "http://" + addr, Token: token, Pool: pool, Users: names,
+		Clients: *clients, Duration: *dur, Holders: holders})
+	if err != nil {
+		return err
+	}
+	hist, err := st.LeaseHistory(ctx, pool, time.Unix(0, 0), time.Now().Add(time.Hour))
+	if err != nil {
+		return err
+	}
+	iv := make([]benchmark.Interval, len(hist))
+	for i, l := range hist {
+		iv[i] = benchmark.Interval{Start: l.StartedAt, End: l.EndedAt}
+	}
+	maxHist := benchmark.MaxOverlap(iv)
+	stop()
+	if err := <-done; err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "session starts:   %d acknowledged, %d refused (pool full), %d errors in %.1fs\n", res.Starts, res.Refused, res.Errors, res.Elapsed.Seconds())
+	fmt.Fprintf(env.Stdout, "throughput:       %.0f session starts/s (each followed by its logout)\n", res.StartsPerSecond())
+	fmt.Fprintf(env.Stdout, "latency (start):  p50 %s  p99 %s\n", res.P50.Round(10*time.Microsecond), res.P99.Round(10*time.Microsecond))
+	fmt.Fprintf(env.Stdout, "holders:          max %d polled, max %d from lease history, seats %d\n", res.MaxHoldersPolled, maxHist, *seats)
+	if res.MaxHoldersPolled > *seats || maxHist > *seats {
+		return &exitError{code: 4, err: fmt.Errorf("seat invariant violated: %d holders for %d seats", max(res.MaxHoldersPolled, maxHist), *seats)}
+	}
+	if res.Errors > 0 {
+		return &exitError{code: 5, err: fmt.Errorf("%d requests failed", res.Errors)}
+	}
+	return nil
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

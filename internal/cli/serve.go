@@ -13,6 +13,7 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/store"
+	"github.com/seatkeeper/seatkeeper/internal/web"
 )
 
 type serveConfig struct {
@@ -74,8 +75,10 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 	if err := svc.Load(ctx); err != nil {
 		return err
 	}
+	apiServer := api.New(svc, log)
+	apiServer.Mount(web.New(svc, log).Register)
 	srv := &http.Server{
-		Handler:           api.New(svc, log).Handler(),
+		Handler:           apiServer.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -296,3 +296,36 @@ func (e *Engine) PoolsToLease(userID string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// PutLease installs a lease the store just took or extended for a person,
+// without rebuilding the rest of the person.
+func (e *Engine) PutLease(l Lease) { e.patchLeases(l.User, l.ID, &l) }
+
+// DropLease removes an ended lease from a person.
+func (e *Engine) DropLease(userID, leaseID string) { e.patchLeases(userID, leaseID, nil) }
+
+func (e *Engine) patchLeases(userID, leaseID string, l *Lease) {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	old, ok := e.people.Get(userID)
+	if !ok {
+		return
+	}
+	next := *old
+	next.leases = make([]*leaseView, 0, len(old.leases)+1)
+	for _, lv := range old.leases {
+		if lv.ID != leaseID {
+			next.leases = append(next.leases, lv)
+		}
+	}
+	if l != nil {
+		nv := &leaseView{Lease: *l}
+		for _, lv := range old.leases {
+			if lv.ID == leaseID {
+				nv.touched.Store(lv.touched.Load())
+			}
+		}
+		next.leases = append(next.leases, nv)
+	}
+	e.people.Put(userID, &next)
+}

@@ -46,7 +46,7 @@ func New(st *store.Store, eng *licensing.Engine, log *slog.Logger, cfg Config) *
 		cfg.FlushEvery = 10 * time.Second
 	}
 	s := &Service{Store: st, Engine: eng, log: log, cfg: cfg}
-	st.OnChange(func(keys []string) { s.apply(context.Background(), keys) })
+	st.OnChange(func(changes []store.Change) { s.applyChanges(context.Background(), changes) })
 	return s
 }
 
@@ -77,6 +77,28 @@ func (s *Service) loadCatalog(ctx context.Context) error {
 		return fmt.Errorf("seats: catalog: %w", err)
 	}
 	return nil
+}
+
+// applyChanges updates the engine after a local commit: leases and sessions
+// from the data the transaction carried, everything else by reloading its
+// key (once, after the patches, so it reads the final state).
+func (s *Service) applyChanges(ctx context.Context, changes []store.Change) {
+	var reload []string
+	seen := map[string]bool{}
+	for _, c := range changes {
+		switch {
+		case c.Lease != nil && c.Ended:
+			s.Engine.DropLease(c.Lease.User, c.Lease.ID)
+		case c.Lease != nil:
+			s.Engine.PutLease(*c.Lease)
+		case c.Session != nil:
+			s.Engine.PutSession(*c.Session)
+		case !seen[c.Key]:
+			seen[c.Key] = true
+			reload = append(reload, c.Key)
+		}
+	}
+	s.apply(ctx, reload)
 }
 
 // apply refreshes the engine for changed keys. Errors are logged: the next
@@ -148,8 +170,9 @@ func (s *Service) Decide(ctx context.Context, a licensing.Actor, user, capabilit
 // unless lazy.
 func (s *Service) StartSession(ctx context.Context, a licensing.Actor, user string, lazy bool) (licensing.Session, error) {
 	var pools []string
-	if !lazy {
-		if id, ok := s.Engine.Resolve(user); ok {
+	if id, ok := s.Engine.Resolve(user); ok {
+		user = id // the store finds people fastest by id
+		if !lazy {
 			pools = s.Engine.PoolsToLease(id)
 		}
 	}

@@ -12,8 +12,14 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
-// record adds an audit entry to the transaction; it is chained after commit.
+// record adds an audit entry to the transaction. Under group commit it is
+// chained into the log by the batch's own transaction; otherwise it waits in
+// audit_pending, in the same transaction as the change, for the chainer.
 func (t *tx) record(a licensing.Actor, action, subject, result, detail string) error {
+	if t.s.writeQ != nil {
+		t.audit = append(t.audit, audit.Entry{At: t.now, Actor: a.Name, ActingUser: a.ActingUser, Action: action, Subject: subject, Result: result, Source: a.Source, Detail: detail})
+		return nil
+	}
 	_, err := t.exec(`INSERT INTO audit_pending (at, actor, acting_user, action, subject, result, source, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		micro(t.now), a.Name, a.ActingUser, action, subject, result, a.Source, detail)
 	if err != nil {
@@ -53,6 +59,9 @@ const chainBatch = 2000
 // ChainPending moves pending audit entries into the hash chain in batches,
 // returning how many it chained. One chainer runs at a time per database.
 func (s *Store) ChainPending(ctx context.Context) (int, error) {
+	if s.writeQ != nil {
+		return 0, nil // group commit chains in the batch; nothing waits
+	}
 	total := 0
 	for {
 		n, err := s.chainBatch(ctx)
@@ -74,14 +83,6 @@ func (s *Store) chainBatch(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("store: chain lock: %w", err)
 		}
 	}
-	var prev *audit.Entry
-	last, err := scanEntry(t.QueryRowContext(ctx, `SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1`))
-	switch {
-	case err == nil:
-		prev = &last
-	case err != sql.ErrNoRows:
-		return 0, fmt.Errorf("store: chain head: %w", err)
-	}
 	rows, err := t.QueryContext(ctx, s.q(`SELECT id, at, actor, acting_user, action, subject, result, source, detail FROM audit_pending ORDER BY id LIMIT ?`), chainBatch)
 	if err != nil {
 		return 0, fmt.Errorf("store: chain pending: %w", err)
@@ -96,9 +97,7 @@ func (s *Store) chainBatch(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("store: chain scan: %w", err)
 		}
 		e.At = fromMicro(at)
-		audit.Chain(prev, &e)
 		entries = append(entries, e)
-		prev = &entries[len(entries)-1]
 		ids = append(ids, id)
 	}
 	rows.Close()
@@ -108,22 +107,8 @@ func (s *Store) chainBatch(ctx context.Context) (int, error) {
 	if len(entries) == 0 {
 		return 0, nil
 	}
-	const cols = 11
-	for start := 0; start < len(entries); start += 500 {
-		end := min(start+500, len(entries))
-		var b strings.Builder
-		b.WriteString(`INSERT INTO audit_log (seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash) VALUES `)
-		args := make([]any, 0, (end-start)*cols)
-		for i, e := range entries[start:end] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(" + placeholders(cols) + ")")
-			args = append(args, e.Seq, micro(e.At), e.Actor, e.ActingUser, e.Action, e.Subject, e.Result, e.Source, e.Detail, e.PrevHash, e.Hash)
-		}
-		if _, err := t.ExecContext(ctx, s.q(b.String()), args...); err != nil {
-			return 0, fmt.Errorf("store: chain insert: %w", err)
-		}
+	if _, err := s.appendChained(ctx, t, nil, entries); err != nil {
+		return 0, err
 	}
 	// Delete exactly the rows chained: a row committed meanwhile stays pending.
 	for start := 0; start < len(ids); start += 500 {
@@ -132,14 +117,42 @@ func (s *Store) chainBatch(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("store: chain delete: %w", err)
 		}
 	}
-	head := strconv.FormatInt(prev.Seq, 10) + " " + prev.Hash
-	if _, err := t.ExecContext(ctx, s.q(`INSERT INTO settings (key, value) VALUES ('audit_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`), head); err != nil {
-		return 0, fmt.Errorf("store: chain head: %w", err)
-	}
 	if err := t.Commit(); err != nil {
 		return 0, fmt.Errorf("store: chain commit: %w", err)
 	}
 	return len(entries), nil
+}
+
+// appendChained links entries onto the chain's head inside t, writes them
+// and records the new head. The caller holds the chain (its lock, or the
+// single writer). head, when non-nil, is the known newest entry; the new
+// head is returned.
+func (s *Store) appendChained(ctx context.Context, t *sql.Tx, head *audit.Entry, entries []audit.Entry) (*audit.Entry, error) {
+	prev := head
+	if prev == nil {
+		last, err := scanEntry(t.QueryRowContext(ctx, `SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1`))
+		switch {
+		case err == nil:
+			prev = &last
+		case err != sql.ErrNoRows:
+			return nil, fmt.Errorf("store: chain head: %w", err)
+		}
+	}
+	ins := s.q(`INSERT INTO audit_log (seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	for i := range entries {
+		e := &entries[i]
+		audit.Chain(prev, e)
+		prev = e
+		if _, err := s.txExec(ctx, t, ins, e.Seq, micro(e.At), e.Actor, e.ActingUser, e.Action, e.Subject, e.Result, e.Source, e.Detail, e.PrevHash, e.Hash); err != nil {
+			return nil, fmt.Errorf("store: chain insert: %w", err)
+		}
+	}
+	h := strconv.FormatInt(prev.Seq, 10) + " " + prev.Hash
+	if _, err := s.txExec(ctx, t, s.q(`INSERT INTO settings (key, value) VALUES ('audit_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`), h); err != nil {
+		return nil, fmt.Errorf("store: chain head: %w", err)
+	}
+	last := *prev
+	return &last, nil
 }
 
 type rowScanner interface{ Scan(dest ...any) error }
@@ -157,7 +170,7 @@ func (s *Store) ListAudit(ctx context.Context, after int64, limit int) ([]audit.
 	if _, err := s.ChainPending(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`), after, limit)
+	rows, err := s.readRows(ctx, (`SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`), after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: list audit: %w", err)
 	}
@@ -179,7 +192,7 @@ func (s *Store) ScanAudit(ctx context.Context, fn func(audit.Entry) error) error
 	if _, err := s.ChainPending(ctx); err != nil {
 		return err
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log ORDER BY seq`)
+	rows, err := s.readRows(ctx, `SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log ORDER BY seq`)
 	if err != nil {
 		return fmt.Errorf("store: scan audit: %w", err)
 	}
@@ -199,7 +212,7 @@ func (s *Store) ScanAudit(ctx context.Context, fn func(audit.Entry) error) error
 // AuditHead returns the seq and hash recorded for the newest chained entry.
 func (s *Store) AuditHead(ctx context.Context) (int64, string, error) {
 	var v string
-	err := s.rdb.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'audit_head'`).Scan(&v)
+	err := s.readRow(ctx, `SELECT value FROM settings WHERE key = 'audit_head'`).Scan(&v)
 	if err == sql.ErrNoRows {
 		return 0, "", nil
 	}

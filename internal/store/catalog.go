@@ -90,7 +90,7 @@ func (s *Store) loadCatalogTx(t *tx) (Catalog, error) {
 
 // ListSKUs returns every SKU by key.
 func (s *Store) ListSKUs(ctx context.Context) ([]licensing.SKU, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+skuCols+` FROM skus ORDER BY key`)
+	rows, err := s.readRows(ctx, `SELECT `+skuCols+` FROM skus ORDER BY key`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list skus: %w", err)
 	}
@@ -108,7 +108,7 @@ func (s *Store) ListSKUs(ctx context.Context) ([]licensing.SKU, error) {
 
 // GetSKU returns one SKU.
 func (s *Store) GetSKU(ctx context.Context, key string) (licensing.SKU, error) {
-	k, err := scanSKU(s.rdb.QueryRowContext(ctx, s.q(`SELECT `+skuCols+` FROM skus WHERE key = ?`), key))
+	k, err := scanSKU(s.readRow(ctx, (`SELECT ` + skuCols + ` FROM skus WHERE key = ?`), key))
 	if err == sql.ErrNoRows {
 		return k, notFound("sku", key)
 	}

@@ -22,7 +22,7 @@ func scanLease(r rowScanner) (licensing.Lease, error) {
 }
 
 func (s *Store) listLeases(ctx context.Context, where string, args ...any) ([]licensing.Lease, error) {
-	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT `+leaseCols+` FROM leases WHERE `+where+` ORDER BY started_at`), args...)
+	rows, err := s.readRows(ctx, (`SELECT ` + leaseCols + ` FROM leases WHERE ` + where + ` ORDER BY started_at`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list leases: %w", err)
 	}
@@ -68,6 +68,7 @@ func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid
 		if _, err := t.exec(`UPDATE leases SET last_activity = ?, expires_at = ?, logout_at = 0 WHERE id = ?`, micro(now), micro(l.ExpiresAt), l.ID); err != nil {
 			return l, fmt.Errorf("store: reuse lease: %w", err)
 		}
+		t.leaseChanged(l, false)
 		return l, t.linkSession(sid, l.ID)
 	}
 	if err != sql.ErrNoRows {
@@ -99,6 +100,11 @@ func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid
 	if !ok {
 		return l, maxedOut(p.ID, 0, 0, "every seat is held")
 	}
+	// Stamp the start after the slot is claimed: the claim can only see a
+	// slot freed by a transaction that already committed, whose end stamp was
+	// taken before its commit, so history never shows two holders of a slot
+	// overlapping, even across processes.
+	now = t.s.now().UTC().Truncate(time.Microsecond)
 	l = licensing.Lease{ID: id, Pool: p.ID, User: u.ID, Slot: slot, Overdraft: overdraft, StartedAt: now, LastActivity: now, ExpiresAt: now.Add(p.IdleTimeout)}
 	if _, err := t.exec(`INSERT INTO leases (id, pool_id, user_id, slot, overdraft, started_at, last_activity, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.ID, l.Pool, l.User, l.Slot, b2i(l.Overdraft), micro(now), micro(now), micro(l.ExpiresAt)); err != nil {
@@ -112,10 +118,7 @@ func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid
 			return l, err
 		}
 	}
-	if _, err := t.exec(`UPDATE members SET last_used = ? WHERE pool_id = ? AND user_id = ? AND revoked_at = 0`, micro(now), p.ID, u.ID); err != nil {
-		return l, err
-	}
-	t.changed(PersonKey(u.ID))
+	t.leaseChanged(l, false)
 	detail := fmt.Sprintf("lease=%s slot=%d", l.ID, l.Slot)
 	if overdraft {
 		detail += " overdraft=true"
@@ -292,6 +295,7 @@ func (t *tx) refuseCheckout(a licensing.Actor, p licensing.Pool, u licensing.Use
 func (t *tx) endLease(a licensing.Actor, leaseID, reason string) error {
 	var pool, user string
 	err := t.queryRow(`UPDATE leases SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at = 0 RETURNING pool_id, user_id`, micro(t.now), reason, leaseID).Scan(&pool, &user)
+	ended := licensing.Lease{ID: leaseID, Pool: pool, User: user, EndedAt: t.now, EndReason: reason}
 	if err == sql.ErrNoRows {
 		return nil // already ended, e.g. by another process's sweep
 	}
@@ -301,7 +305,7 @@ func (t *tx) endLease(a licensing.Actor, leaseID, reason string) error {
 	if _, err := t.exec(`UPDATE pool_slots SET lease_id = NULL WHERE lease_id = ?`, leaseID); err != nil {
 		return fmt.Errorf("store: free slot: %w", err)
 	}
-	t.changed(PersonKey(user))
+	t.leaseChanged(ended, true)
 	return t.record(a, "lease.end", "pool:"+pool+"/user:"+user, reason, "lease="+leaseID)
 }
 
@@ -359,7 +363,7 @@ func (s *Store) StartSession(ctx context.Context, a licensing.Actor, userKey str
 			}
 			sess.Leases = append(sess.Leases, l)
 		}
-		t.changed(SessionKey(sess.ID), PersonKey(u.ID))
+		t.sessionChanged(sess)
 		return t.record(a, "session.start", "user:"+u.UserName, "ok", fmt.Sprintf("session=%s lazy=%t leases=%d", sess.ID, lazy, len(sess.Leases)))
 	})
 	if full != nil {
@@ -424,7 +428,7 @@ func (t *tx) session(id string) (licensing.Session, error) {
 
 // GetSession returns a session with its active leases.
 func (s *Store) GetSession(ctx context.Context, id string) (licensing.Session, error) {
-	ss, err := scanSession(s.rdb.QueryRowContext(ctx, s.q(`SELECT `+sessionCols+` FROM sessions WHERE id = ?`), id))
+	ss, err := scanSession(s.readRow(ctx, (`SELECT ` + sessionCols + ` FROM sessions WHERE id = ?`), id))
 	if err == sql.ErrNoRows {
 		return ss, notFound("session", id)
 	}
@@ -459,7 +463,7 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter) ([]licensing.
 	}
 	q += ` ORDER BY started_at DESC LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := s.rdb.QueryContext(ctx, s.q(q), args...)
+	rows, err := s.readRows(ctx, (q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list sessions: %w", err)
 	}
@@ -513,10 +517,17 @@ func (s *Store) TouchLeases(ctx context.Context, touches []licensing.LeaseTouch)
 	return s.write(ctx, func(t *tx) error {
 		for _, tc := range touches {
 			at := micro(tc.At)
-			if _, err := t.exec(`UPDATE leases SET last_activity = ?, expires_at = ? + (SELECT idle_timeout_ms FROM pools WHERE pools.id = leases.pool_id) * 1000
-				WHERE id = ? AND ended_at = 0 AND logout_at = 0 AND last_activity < ?`, at, at, tc.Lease, at); err != nil {
+			var user string
+			err := t.queryRow(`UPDATE leases SET last_activity = ?, expires_at = ? + (SELECT idle_timeout_ms FROM pools WHERE pools.id = leases.pool_id) * 1000
+				WHERE id = ? AND ended_at = 0 AND logout_at = 0 AND last_activity < ? RETURNING user_id`, at, at, tc.Lease, at).Scan(&user)
+			if err == sql.ErrNoRows {
+				continue
+			}
+			if err != nil {
 				return fmt.Errorf("store: touch lease: %w", err)
 			}
+			// The engine checks expiry, so it must see the extension.
+			t.changed(PersonKey(user))
 		}
 		return nil
 	})
@@ -577,7 +588,8 @@ func (t *tx) endSession(a licensing.Actor, ss licensing.Session, reason string) 
 			}
 		}
 	}
-	t.changed(SessionKey(ss.ID), PersonKey(ss.User))
+	ss.EndedAt, ss.EndReason = t.now, reason
+	t.sessionChanged(ss)
 	return t.record(a, "session.end", "user:"+ss.User, reason, "session="+ss.ID)
 }
 

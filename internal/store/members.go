@@ -10,7 +10,8 @@ import (
 )
 
 func (s *Store) listMembers(ctx context.Context, where string, args ...any) ([]licensing.Member, error) {
-	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT m.pool_id, m.user_id, u.user_name, m.source, m.state, m.reason, m.granted_by, m.since, m.last_used FROM members m JOIN users u ON u.id = m.user_id WHERE m.revoked_at = 0 AND `+where+` ORDER BY m.pool_id, u.user_name_lower`), args...)
+	rows, err := s.readRows(ctx, (`SELECT m.pool_id, m.user_id, u.user_name, m.source, m.state, m.reason, m.granted_by, m.since,
+		COALESCE((SELECT MAX(l.started_at) FROM leases l WHERE l.user_id = m.user_id AND l.pool_id = m.pool_id), 0) FROM members m JOIN users u ON u.id = m.user_id WHERE m.revoked_at = 0 AND ` + where + ` ORDER BY m.pool_id, u.user_name_lower`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list members: %w", err)
 	}

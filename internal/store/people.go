@@ -29,13 +29,18 @@ func scanUser(r rowScanner) (licensing.User, error) {
 }
 
 // findUser resolves key (id, user name, email, employee ID or external ID).
-func findUser(ctx context.Context, s *Store, db interface {
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
-}, key string) (licensing.User, error) {
+func findUser(row func(q string, args ...any) *sql.Row, key string) (licensing.User, error) {
 	lower := strings.ToLower(key)
-	u, err := scanUser(db.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE id = ? OR user_name_lower = ?`), key, lower))
+	var u licensing.User
+	err := sql.ErrNoRows
+	if strings.HasPrefix(key, "usr_") {
+		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE id = ?`, key))
+	}
 	if err == sql.ErrNoRows {
-		u, err = scanUser(db.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE email_lower = ? OR employee_id = ? OR external_id = ? ORDER BY created_at LIMIT 1`), lower, key, key))
+		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE user_name_lower = ?`, lower))
+	}
+	if err == sql.ErrNoRows {
+		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE email_lower = ? OR employee_id = ? OR external_id = ? ORDER BY created_at LIMIT 1`, lower, key, key))
 	}
 	if err == sql.ErrNoRows {
 		return u, notFound("user", key)
@@ -48,10 +53,10 @@ func findUser(ctx context.Context, s *Store, db interface {
 
 // GetUser finds a person by id, user name, email, employee ID or external ID.
 func (s *Store) GetUser(ctx context.Context, key string) (licensing.User, error) {
-	return findUser(ctx, s, s.rdb, key)
+	return findUser(func(q string, args ...any) *sql.Row { return s.readRow(ctx, q, args...) }, key)
 }
 
-func (t *tx) user(key string) (licensing.User, error) { return findUser(t.ctx, t.s, t.Tx, key) }
+func (t *tx) user(key string) (licensing.User, error) { return findUser(t.queryRow, key) }
 
 // UserFilter narrows ListUsers.
 type UserFilter struct {
@@ -75,7 +80,7 @@ func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]licensing.User, 
 	}
 	q += ` ORDER BY user_name_lower LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := s.rdb.QueryContext(ctx, s.q(q), args...)
+	rows, err := s.readRows(ctx, (q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list users: %w", err)
 	}
@@ -251,7 +256,7 @@ func (t *tx) refuseServiceSeats(userID string) error {
 // LoadPerson reads what the engine needs for one person.
 func (s *Store) LoadPerson(ctx context.Context, id string) (licensing.Person, error) {
 	var p licensing.Person
-	u, err := scanUser(s.rdb.QueryRowContext(ctx, s.q(`SELECT `+userCols+` FROM users WHERE id = ?`), id))
+	u, err := scanUser(s.readRow(ctx, (`SELECT ` + userCols + ` FROM users WHERE id = ?`), id))
 	if err == sql.ErrNoRows {
 		return p, notFound("user", id)
 	}
@@ -268,7 +273,7 @@ func (s *Store) LoadPerson(ctx context.Context, id string) (licensing.Person, er
 
 // LoadPeople reads every person with seats and active leases, for start-up.
 func (s *Store) LoadPeople(ctx context.Context) ([]licensing.Person, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+userCols+` FROM users`)
+	rows, err := s.readRows(ctx, `SELECT `+userCols+` FROM users`)
 	if err != nil {
 		return nil, fmt.Errorf("store: load people: %w", err)
 	}

@@ -69,7 +69,7 @@ func orEmpty(m map[string]int) map[string]int {
 
 // ListPools returns every pool by id.
 func (s *Store) ListPools(ctx context.Context) ([]licensing.Pool, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+poolCols+` FROM pools ORDER BY id`)
+	rows, err := s.readRows(ctx, `SELECT `+poolCols+` FROM pools ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list pools: %w", err)
 	}
@@ -87,7 +87,7 @@ func (s *Store) ListPools(ctx context.Context) ([]licensing.Pool, error) {
 
 // GetPool returns one pool.
 func (s *Store) GetPool(ctx context.Context, id string) (licensing.Pool, error) {
-	p, err := scanPool(s.rdb.QueryRowContext(ctx, s.q(`SELECT `+poolCols+` FROM pools WHERE id = ?`), id))
+	p, err := scanPool(s.readRow(ctx, (`SELECT ` + poolCols + ` FROM pools WHERE id = ?`), id))
 	if err == sql.ErrNoRows {
 		return p, notFound("pool", id)
 	}

@@ -17,8 +17,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/seatkeeper/seatkeeper/internal/audit"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
@@ -41,6 +43,13 @@ type Dialect struct {
 	IsUnique func(error) bool
 	// IsRetryable reports a transient conflict (deadlock, serialisation, busy).
 	IsRetryable func(error) bool
+	// GroupCommit batches concurrent writes into one transaction (for a
+	// database with a single writer).
+	GroupCommit bool
+	// CacheStatements keeps prepared statements per connection; pgx does
+	// that itself, SQLite's driver does not, and parsing SQL was the largest
+	// cost of a checkout there.
+	CacheStatements bool
 	// Listen delivers change keys published by other processes until ctx
 	// ends; nil where one process owns the database.
 	Listen func(ctx context.Context, fn func(keys []string)) error
@@ -69,11 +78,80 @@ type Store struct {
 	log     *slog.Logger
 
 	mu       sync.RWMutex
-	onChange func(keys []string)
+	onChange func(changes []Change)
 	notifier Notifier
 
 	chainKick chan struct{}
 	queries   sync.Map // rebound query cache
+	wstmts    sync.Map // query -> *sql.Stmt on db
+	rstmts    sync.Map // query -> *sql.Stmt on rdb
+	wmiss     atomic.Bool
+	rmiss     atomic.Bool
+
+	writeQ        chan writeJob
+	committerDone chan struct{}
+	auditHead     *audit.Entry // newest chained entry, owned by the committer
+	closeOnce     sync.Once
+}
+
+// stmt returns a cached prepared statement for query on db, or nil when the
+// dialect does not cache or it is not prepared yet. Statements are prepared
+// outside transactions (prepareWanted): with SQLite's single writer
+// connection, preparing inside one would wait for itself.
+func (s *Store) stmt(cache *sync.Map, miss *atomic.Bool, query string) *sql.Stmt {
+	if !s.d.CacheStatements {
+		return nil
+	}
+	v, ok := cache.Load(query)
+	if !ok {
+		cache.Store(query, (*sql.Stmt)(nil))
+	}
+	st, _ := v.(*sql.Stmt)
+	if st == nil {
+		miss.Store(true)
+	}
+	return st
+}
+
+// prepareWanted prepares the statements seen since the last call.
+func (s *Store) prepareWanted(ctx context.Context, cache *sync.Map, miss *atomic.Bool, db *sql.DB) {
+	if !miss.Swap(false) {
+		return
+	}
+	cache.Range(func(k, v any) bool {
+		if st, _ := v.(*sql.Stmt); st == nil {
+			if st, err := db.PrepareContext(ctx, k.(string)); err == nil {
+				cache.Store(k, st)
+			}
+		}
+		return true
+	})
+}
+
+// readRows runs a read query on the read pool.
+func (s *Store) readRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	query = s.q(query)
+	if st := s.stmt(&s.rstmts, &s.rmiss, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	} else if s.rmiss.Load() {
+		// Prepared in the background: every read connection may be busy
+		// with a row its caller has yet to scan.
+		go s.prepareWanted(context.WithoutCancel(ctx), &s.rstmts, &s.rmiss, s.rdb)
+	}
+	return s.rdb.QueryContext(ctx, query, args...)
+}
+
+// readRow runs a one-row read query on the read pool.
+func (s *Store) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	query = s.q(query)
+	if st := s.stmt(&s.rstmts, &s.rmiss, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	} else if s.rmiss.Load() {
+		// Prepared in the background: every read connection may be busy
+		// with a row its caller has yet to scan.
+		go s.prepareWanted(context.WithoutCancel(ctx), &s.rstmts, &s.rmiss, s.rdb)
+	}
+	return s.rdb.QueryRowContext(ctx, query, args...)
 }
 
 // Options configure a Store.
@@ -90,7 +168,13 @@ func New(db, rdb *sql.DB, d Dialect, opts Options) *Store {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Store{db: db, rdb: rdb, d: d, now: opts.Now, log: opts.Logger, chainKick: make(chan struct{}, 1)}
+	s := &Store{db: db, rdb: rdb, d: d, now: opts.Now, log: opts.Logger, chainKick: make(chan struct{}, 1)}
+	if d.GroupCommit {
+		s.writeQ = make(chan writeJob, maxBatch)
+		s.committerDone = make(chan struct{})
+		go s.runCommitter()
+	}
+	return s
 }
 
 // Dialect returns the store's dialect name ("sqlite" or "postgres").
@@ -99,8 +183,18 @@ func (s *Store) Dialect() string { return s.d.Name }
 // Now returns the store's clock reading.
 func (s *Store) Now() time.Time { return s.now() }
 
+// Change is one thing a committed transaction changed. Key names it for a
+// reload; Lease or Session, when set, carry the new state so the local engine
+// can apply it without reading it back.
+type Change struct {
+	Key     string
+	Lease   *licensing.Lease
+	Ended   bool
+	Session *licensing.Session
+}
+
 // OnChange registers the listener told, after every commit, what changed.
-func (s *Store) OnChange(fn func(keys []string)) {
+func (s *Store) OnChange(fn func(changes []Change)) {
 	s.mu.Lock()
 	s.onChange = fn
 	s.mu.Unlock()
@@ -121,6 +215,18 @@ func (s *Store) Close() error {
 	var err error
 	if c, ok := n.(io.Closer); ok {
 		err = c.Close()
+	}
+	if s.writeQ != nil {
+		s.closeOnce.Do(func() { close(s.writeQ) })
+		<-s.committerDone
+	}
+	for _, m := range []*sync.Map{&s.wstmts, &s.rstmts} {
+		m.Range(func(_, v any) bool {
+			if st, _ := v.(*sql.Stmt); st != nil {
+				_ = st.Close()
+			}
+			return true
+		})
 	}
 	err = errors.Join(err, s.db.Close())
 	if s.rdb != s.db {
@@ -162,8 +268,9 @@ type tx struct {
 	s       *Store
 	ctx     context.Context
 	now     time.Time
-	keys    map[string]struct{}
+	changes []Change
 	audited bool
+	audit   []audit.Entry // group commit: entries chained by the batch
 	// refused is returned to the caller after the transaction commits, so a
 	// refusal's own records (denial, queue place) are kept.
 	refused error
@@ -175,23 +282,53 @@ func (t *tx) refuse(err error) error {
 	return nil
 }
 
+// txExec runs a statement in t through the statement cache.
+func (s *Store) txExec(ctx context.Context, t *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st := s.stmt(&s.wstmts, &s.wmiss, query); st != nil {
+		return t.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.ExecContext(ctx, query, args...)
+}
+
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
-	return t.ExecContext(t.ctx, t.s.q(query), args...)
+	query = t.s.q(query)
+	if st := t.s.stmt(&t.s.wstmts, &t.s.wmiss, query); st != nil {
+		return t.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	}
+	return t.ExecContext(t.ctx, query, args...)
 }
 
 func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
-	return t.QueryContext(t.ctx, t.s.q(query), args...)
+	query = t.s.q(query)
+	if st := t.s.stmt(&t.s.wstmts, &t.s.wmiss, query); st != nil {
+		return t.StmtContext(t.ctx, st).QueryContext(t.ctx, args...)
+	}
+	return t.QueryContext(t.ctx, query, args...)
 }
 
 func (t *tx) queryRow(query string, args ...any) *sql.Row {
-	return t.QueryRowContext(t.ctx, t.s.q(query), args...)
+	query = t.s.q(query)
+	if st := t.s.stmt(&t.s.wstmts, &t.s.wmiss, query); st != nil {
+		return t.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	}
+	return t.QueryRowContext(t.ctx, query, args...)
 }
 
-// changed records that key must be refreshed after commit.
+// changed records that key must be reloaded after commit.
 func (t *tx) changed(keys ...string) {
 	for _, k := range keys {
-		t.keys[k] = struct{}{}
+		t.changes = append(t.changes, Change{Key: k})
 	}
+}
+
+// leaseChanged records a lease taken or ended.
+func (t *tx) leaseChanged(l licensing.Lease, ended bool) {
+	t.changes = append(t.changes, Change{Key: PersonKey(l.User), Lease: &l, Ended: ended})
+}
+
+// sessionChanged records a session started or ended.
+func (t *tx) sessionChanged(ss licensing.Session) {
+	t.changes = append(t.changes, Change{Key: SessionKey(ss.ID), Session: &ss})
 }
 
 // Change keys.
@@ -206,12 +343,19 @@ func SessionKey(id string) string { return "session:" + id }
 func (s *Store) write(ctx context.Context, fn func(t *tx) error) error {
 	var err error
 	for attempt := 0; attempt < 8; attempt++ {
-		var keys map[string]struct{}
+		var changes []Change
 		var audited bool
 		var refused error
-		keys, audited, refused, err = s.writeOnce(ctx, fn)
+		if s.writeQ != nil {
+			var r writeResult
+			r, err = s.writeGrouped(ctx, fn)
+			changes, audited, refused = r.changes, r.audited, r.refused
+		} else {
+			changes, audited, refused, err = s.writeOnce(ctx, fn)
+		}
 		if err == nil {
-			s.publish(keys)
+			s.prepareWanted(ctx, &s.wstmts, &s.wmiss, s.db)
+			s.publish(changes)
 			if audited {
 				s.kickChain()
 			}
@@ -225,12 +369,12 @@ func (s *Store) write(ctx context.Context, fn func(t *tx) error) error {
 	return err
 }
 
-func (s *Store) writeOnce(ctx context.Context, fn func(t *tx) error) (map[string]struct{}, bool, error, error) {
+func (s *Store) writeOnce(ctx context.Context, fn func(t *tx) error) ([]Change, bool, error, error) {
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, false, nil, fmt.Errorf("store: begin: %w", err)
 	}
-	t := &tx{Tx: sqlTx, s: s, ctx: ctx, now: s.now().UTC().Truncate(time.Microsecond), keys: map[string]struct{}{}}
+	t := &tx{Tx: sqlTx, s: s, ctx: ctx, now: s.now().UTC().Truncate(time.Microsecond)}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
 		return nil, false, nil, err
@@ -238,24 +382,28 @@ func (s *Store) writeOnce(ctx context.Context, fn func(t *tx) error) (map[string
 	if err := sqlTx.Commit(); err != nil {
 		return nil, false, nil, fmt.Errorf("store: commit: %w", err)
 	}
-	return t.keys, t.audited, t.refused, nil
+	return t.changes, t.audited, t.refused, nil
 }
 
-func (s *Store) publish(set map[string]struct{}) {
-	if len(set) == 0 {
+func (s *Store) publish(changes []Change) {
+	if len(changes) == 0 {
 		return
-	}
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
 	}
 	s.mu.RLock()
 	fn, n := s.onChange, s.notifier
 	s.mu.RUnlock()
 	if fn != nil {
-		fn(keys)
+		fn(changes)
 	}
 	if n != nil {
+		seen := make(map[string]bool, len(changes))
+		keys := make([]string, 0, len(changes))
+		for _, c := range changes {
+			if !seen[c.Key] {
+				seen[c.Key] = true
+				keys = append(keys, c.Key)
+			}
+		}
 		n.Notify(keys)
 	}
 }

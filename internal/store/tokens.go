@@ -88,7 +88,7 @@ func scanToken(r rowScanner) (Token, error) {
 
 // LookupToken finds a live token by its secret's hash.
 func (s *Store) LookupToken(ctx context.Context, hash string) (Token, error) {
-	tk, err := scanToken(s.rdb.QueryRowContext(ctx, s.q(`SELECT `+tokenCols+` FROM tokens WHERE hash = ?`), hash))
+	tk, err := scanToken(s.readRow(ctx, (`SELECT ` + tokenCols + ` FROM tokens WHERE hash = ?`), hash))
 	if err == sql.ErrNoRows {
 		return tk, licensing.Errorf(licensing.CodeUnauthorized, "unknown token")
 	}
@@ -106,7 +106,7 @@ func (s *Store) LookupToken(ctx context.Context, hash string) (Token, error) {
 
 // ListTokens lists tokens (never their secrets).
 func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+tokenCols+` FROM tokens ORDER BY created_at`)
+	rows, err := s.readRows(ctx, `SELECT `+tokenCols+` FROM tokens ORDER BY created_at`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list tokens: %w", err)
 	}

@@ -20,7 +20,7 @@ type PoolUsage struct {
 
 // Usage reports every pool's occupancy.
 func (s *Store) Usage(ctx context.Context) ([]PoolUsage, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT p.id, p.model, p.seats, p.seats + p.overdraft,
+	rows, err := s.readRows(ctx, `SELECT p.id, p.model, p.seats, p.seats + p.overdraft,
 		(SELECT count(*) FROM leases l WHERE l.pool_id = p.id AND l.ended_at = 0),
 		(SELECT count(*) FROM leases l WHERE l.pool_id = p.id AND l.ended_at = 0 AND l.overdraft = 1),
 		(SELECT count(*) FROM members m WHERE m.pool_id = p.id AND m.revoked_at = 0 AND m.state = 'active'),
@@ -54,7 +54,7 @@ type DenialCount struct {
 
 // DenialsByReason counts every recorded denial by reason.
 func (s *Store) DenialsByReason(ctx context.Context) ([]DenialCount, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT reason, count(*) FROM denials GROUP BY reason ORDER BY reason`)
+	rows, err := s.readRows(ctx, `SELECT reason, count(*) FROM denials GROUP BY reason ORDER BY reason`)
 	if err != nil {
 		return nil, fmt.Errorf("store: denials: %w", err)
 	}

@@ -25,6 +25,10 @@ func Dialect() store.Dialect {
 		Types:       map[string]string{"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "float": "REAL"},
 		IsUnique:    isUnique,
 		IsRetryable: isBusy,
+		// modernc's driver re-parses SQL on every call without this.
+		CacheStatements: true,
+		// One writer connection: commit concurrent writes together.
+		GroupCommit: true,
 	}
 }
 
@@ -58,7 +62,7 @@ func Open(ctx context.Context, path string, opts store.Options) (*store.Store, e
 		}
 	}
 	pragmas := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-65536)", "mmap_size(268435456)", "temp_store(MEMORY)"} {
 		pragmas.Add("_pragma", p)
 	}
 	base := "file:" + path + "?" + pragmas.Encode()
