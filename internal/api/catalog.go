@@ -112,8 +112,8 @@ type poolJSON struct {
 	SKU          string         `json:"sku"`
 	Model        string         `json:"model"`
 	Seats        *int           `json:"seats"`
-	Starts       *time.Time     `json:"starts,omitempty"`
-	Ends         *time.Time     `json:"ends,omitempty"`
+	Starts       string         `json:"starts,omitempty"`
+	Ends         string         `json:"ends,omitempty"`
 	IdleTimeout  string         `json:"idle_timeout,omitempty"`
 	Linger       string         `json:"linger,omitempty"`
 	Overdraft    int            `json:"overdraft"`
@@ -150,20 +150,35 @@ func parseDur(field, v string) (time.Duration, error) {
 	return d, nil
 }
 
+// parseTime reads an optional RFC 3339 time.
+func parseTime(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return t, licensing.FieldErrorf(licensing.CodeInvalid, field, "%s must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\"", field)
+	}
+	return t.UTC(), nil
+}
+
 func (j poolJSON) domain() (licensing.Pool, error) {
 	p := licensing.Pool{ID: j.ID, SKU: j.SKU, Model: licensing.Model(j.Model), Overdraft: j.Overdraft, WarnAt: j.WarnAt,
 		Reservations: j.Reservations, Limits: j.Limits, MonthlyPrice: j.MonthlyPrice}
 	if j.Seats == nil {
 		return p, licensing.FieldErrorf(licensing.CodeInvalid, "seats", "seats is required")
 	}
+	if j.Usage != nil {
+		return p, licensing.FieldErrorf(licensing.CodeInvalid, "usage", "usage is reported by Seatkeeper, not set")
+	}
 	p.Seats = *j.Seats
-	if j.Starts != nil {
-		p.Starts = j.Starts.UTC()
-	}
-	if j.Ends != nil {
-		p.Ends = j.Ends.UTC()
-	}
 	var err error
+	if p.Starts, err = parseTime("starts", j.Starts); err != nil {
+		return p, err
+	}
+	if p.Ends, err = parseTime("ends", j.Ends); err != nil {
+		return p, err
+	}
 	if p.IdleTimeout, err = parseDur("idle_timeout", j.IdleTimeout); err != nil {
 		return p, err
 	}
@@ -188,10 +203,10 @@ func poolOut(p licensing.Pool) poolJSON {
 	j := poolJSON{ID: p.ID, SKU: p.SKU, Model: string(p.Model), Seats: &seats, Overdraft: p.Overdraft, WarnAt: p.WarnAt,
 		Reservations: p.Reservations, Limits: p.Limits, MonthlyPrice: p.MonthlyPrice, IdleTimeout: p.IdleTimeout.String()}
 	if !p.Starts.IsZero() {
-		j.Starts = &p.Starts
+		j.Starts = p.Starts.Format(time.RFC3339)
 	}
 	if !p.Ends.IsZero() {
-		j.Ends = &p.Ends
+		j.Ends = p.Ends.Format(time.RFC3339)
 	}
 	if p.Linger > 0 {
 		j.Linger = p.Linger.String()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -87,6 +88,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
+// emptyBody is the message decode gives an empty body.
+const emptyBody = "request body is empty"
+
+func isEmptyBody(err error) bool {
+	e, ok := licensing.AsError(err)
+	return ok && e.Message == emptyBody
+}
+
 func jsonError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
@@ -96,11 +105,12 @@ func jsonError(err error) error {
 		return licensing.Errorf(licensing.CodeTooLarge, "request body exceeds %d bytes", big.Limit)
 	case errors.As(err, &syn):
 		return licensing.Errorf(licensing.CodeInvalid, "malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return licensing.Errorf(licensing.CodeInvalid, "request body must be a JSON object, not %s", typ.Value)
 	case errors.As(err, &typ):
-		field := typ.Field
-		return licensing.FieldErrorf(licensing.CodeInvalid, field, "%s must be %s, not %s", orDefault(field, "body"), typ.Type.String(), typ.Value)
+		return licensing.FieldErrorf(licensing.CodeInvalid, typ.Field, "%s must be %s, not %s", typ.Field, jsonKind(typ.Type.Kind()), typ.Value)
 	case errors.Is(err, io.EOF):
-		return licensing.Errorf(licensing.CodeInvalid, "request body is empty")
+		return licensing.Errorf(licensing.CodeInvalid, emptyBody)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return licensing.Errorf(licensing.CodeInvalid, "malformed JSON: unexpected end")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -111,11 +121,21 @@ func jsonError(err error) error {
 	return licensing.Errorf(licensing.CodeInvalid, "malformed JSON: %v", err)
 }
 
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
+// jsonKind names a Go kind in JSON's words, so errors never leak Go types.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
 	}
-	return s
+	return "an object"
 }
 
 // queryInt reads an optional integer query parameter within [lo, hi].

@@ -62,14 +62,15 @@ func actorOf(r *http.Request) licensing.Actor { return callerOf(r.Context()).act
 // route's allowed scopes (admin is allowed everywhere).
 func (s *Server) auth(scopes []string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		h0 := r.Header.Get("Authorization")
-		secret, ok := strings.CutPrefix(h0, "Bearer ")
-		if !ok || secret == "" {
+		// The scheme name is case-insensitive (RFC 7235 §2.1).
+		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		secret = strings.TrimSpace(secret)
+		if !strings.EqualFold(scheme, "Bearer") || secret == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="seatkeeper"`)
 			s.fail(w, r, licensing.Errorf(licensing.CodeUnauthorized, "missing bearer token"))
 			return
 		}
-		tok, err := s.lookupToken(r.Context(), store.HashToken(strings.TrimSpace(secret)))
+		tok, err := s.lookupToken(r.Context(), store.HashToken(secret))
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="seatkeeper", error="invalid_token"`)
 			s.fail(w, r, err)

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/benchmark"
@@ -15,10 +17,39 @@ import (
 )
 
 func runBench(ctx context.Context, env Env, args []string) error {
-	if len(args) == 0 || args[0] != "checkout" {
-		return &exitError{code: 2, err: errors.New("usage: seatkeeper bench checkout [--db …] [--clients N] [--seats N] [--users N] [--duration D]")}
+	if len(args) > 0 {
+		switch args[0] {
+		case "checkout":
+			return benchCheckout(ctx, env, args[1:])
+		case "decide":
+			return benchDecide(env, args[1:])
+		}
 	}
-	return benchCheckout(ctx, env, args[1:])
+	return &exitError{code: 2, err: errors.New("usage: seatkeeper bench checkout|decide [flags]")}
+}
+
+// benchDecide runs the in-memory decision benchmark (the same loop as `go
+// test -bench Decide ./internal/licensing`) on 1 and 2 cores.
+func benchDecide(env Env, args []string) error {
+	fs := newFlagSet("bench decide", env)
+	people := fs.Int("people", 100_000, "people in the engine")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	e, ids, err := benchmark.Company(*people)
+	if err != nil {
+		return err
+	}
+	for _, capability := range []string{"ticket.transition", "change.approve"} {
+		for _, procs := range []int{1, 2} {
+			prev := runtime.GOMAXPROCS(procs)
+			r := testing.Benchmark(func(b *testing.B) { benchmark.DecideAllow(b, e, ids, capability) })
+			runtime.GOMAXPROCS(prev)
+			fmt.Fprintf(env.Stdout, "decide allow %-18s %d people, cpu %d: %8.1f ns/op  %d allocs/op  %d B/op\n",
+				capability, *people, procs, float64(r.T.Nanoseconds())/float64(r.N), r.AllocsPerOp(), r.AllocedBytesPerOp())
+		}
+	}
+	return nil
 }
 
 // benchCheckout serves a fresh pool in-process and storms it over loopback

@@ -130,10 +130,18 @@ func (s *Store) chainBatch(ctx context.Context) (int, error) {
 func (s *Store) appendChained(ctx context.Context, t *sql.Tx, head *audit.Entry, entries []audit.Entry) (*audit.Entry, error) {
 	prev := head
 	if prev == nil {
-		last, err := scanEntry(t.QueryRowContext(ctx, `SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1`))
+		// Chain from the recorded head, not from the newest row: if rows
+		// were deleted from the end, the gap must stay visible to verify.
+		var v string
+		err := t.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'audit_head'`).Scan(&v)
 		switch {
 		case err == nil:
-			prev = &last
+			seqStr, hash, _ := strings.Cut(v, " ")
+			seq, perr := strconv.ParseInt(seqStr, 10, 64)
+			if perr != nil {
+				return nil, fmt.Errorf("store: chain head %q: %w", v, perr)
+			}
+			prev = &audit.Entry{Seq: seq, Hash: hash}
 		case err != sql.ErrNoRows:
 			return nil, fmt.Errorf("store: chain head: %w", err)
 		}

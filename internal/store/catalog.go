@@ -144,7 +144,10 @@ func (s *Store) PutSKU(ctx context.Context, a licensing.Actor, k licensing.SKU, 
 			return notFound("sku", k.Key)
 		}
 		if err := t.checkCatalog(); err != nil {
-			return err
+			if create {
+				return err
+			}
+			return asConflict(err)
 		}
 		t.changed(KeyCatalog)
 		return t.record(a, ifElse(create, "sku.create", "sku.update"), "sku:"+k.Key, "ok", string(mustJSON(k)))
@@ -169,7 +172,7 @@ func (s *Store) DeleteSKU(ctx context.Context, a licensing.Actor, key string) er
 			return notFound("sku", key)
 		}
 		if err := t.checkCatalog(); err != nil {
-			return err
+			return asConflict(err)
 		}
 		t.changed(KeyCatalog)
 		return t.record(a, "sku.delete", "sku:"+key, "ok", "")
@@ -271,6 +274,15 @@ func (s *Store) DeleteCapability(ctx context.Context, a licensing.Actor, c strin
 		t.changed(KeyCatalog)
 		return t.record(a, "policy.delete", "capability:"+c, "ok", "")
 	})
+}
+
+// asConflict reports a change that would break other catalog entries (a
+// module requiring a deleted SKU, say) as a conflict with the current state.
+func asConflict(err error) error {
+	if e, ok := licensing.AsError(err); ok {
+		return &licensing.Error{Code: licensing.CodeConflict, Message: e.Message}
+	}
+	return err
 }
 
 func mustJSON(v any) []byte {

@@ -62,10 +62,15 @@ func maxedOut(pool string, position, retry int, why string) *licensing.Error {
 // the pool is full; the caller records the refusal.
 func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid string) (licensing.Lease, error) {
 	now := t.now
-	l, err := scanLease(t.queryRow(`SELECT `+leaseCols+` FROM leases WHERE pool_id = ? AND user_id = ? AND ended_at = 0`, p.ID, u.ID))
+	if !p.ValidAt(now) {
+		return licensing.Lease{}, licensing.FieldErrorf(licensing.CodeNoLicence, "pool", "pool %q is outside its validity dates", p.ID)
+	}
+	// FOR UPDATE waits for a logout ending this lease and then re-checks
+	// ended_at, so a new session never links to a lease that just ended.
+	l, err := scanLease(t.queryRow(`SELECT `+leaseCols+` FROM leases WHERE pool_id = ? AND user_id = ? AND ended_at = 0`+t.s.d.ForUpdate, p.ID, u.ID))
 	if err == nil {
 		l.LastActivity, l.ExpiresAt = now, now.Add(p.IdleTimeout)
-		if _, err := t.exec(`UPDATE leases SET last_activity = ?, expires_at = ?, logout_at = 0 WHERE id = ?`, micro(now), micro(l.ExpiresAt), l.ID); err != nil {
+		if _, err := t.exec(`UPDATE leases SET last_activity = ?, expires_at = ?, logout_at = 0 WHERE id = ? AND ended_at = 0`, micro(now), micro(l.ExpiresAt), l.ID); err != nil {
 			return l, fmt.Errorf("store: reuse lease: %w", err)
 		}
 		t.leaseChanged(l, false)
@@ -80,9 +85,6 @@ func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid
 	}
 	if n == 0 {
 		return l, licensing.FieldErrorf(licensing.CodeNoLicence, "pool", "%q is not registered for pool %q", u.UserName, p.ID)
-	}
-	if !p.ValidAt(now) {
-		return l, licensing.FieldErrorf(licensing.CodeNoLicence, "pool", "pool %q is outside its validity dates", p.ID)
 	}
 	if err := t.checkLimits(p, u); err != nil {
 		return l, err
@@ -109,7 +111,9 @@ func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid
 	if _, err := t.exec(`INSERT INTO leases (id, pool_id, user_id, slot, overdraft, started_at, last_activity, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.ID, l.Pool, l.User, l.Slot, b2i(l.Overdraft), micro(now), micro(now), micro(l.ExpiresAt)); err != nil {
 		if t.s.d.IsUnique(err) {
-			return l, licensing.Errorf(licensing.CodeConflict, "a lease for %q in pool %q was taken concurrently; retry", u.UserName, p.ID)
+			// Another session of the person took the lease a moment ago:
+			// run the transaction again and it will reuse that lease.
+			return l, fmt.Errorf("store: lease taken concurrently: %w", errRetry)
 		}
 		return l, fmt.Errorf("store: insert lease: %w", err)
 	}
@@ -141,18 +145,8 @@ func (t *tx) linkSession(sid, leaseID string) error {
 // slots first, then open ones, overdraft last. SKIP LOCKED (PostgreSQL) lets
 // concurrent checkouts claim different slots without waiting on each other.
 func (t *tx) takeSlot(p licensing.Pool, u licensing.User, leaseID string) (int, bool, bool, error) {
-	eligible := `reserved_for = ''`
-	args := []any{leaseID, p.ID, p.ID}
-	var mine []any
-	for _, g := range u.Groups {
-		if _, ok := p.Reservations[g]; ok {
-			mine = append(mine, g)
-		}
-	}
-	if len(mine) > 0 {
-		eligible = `(reserved_for = '' OR reserved_for IN (` + placeholders(len(mine)) + `))`
-		args = append(args, mine...)
-	}
+	eligible, mine := slotEligibility(p, u)
+	args := append([]any{leaseID, p.ID, p.ID}, mine...)
 	q := `UPDATE pool_slots SET lease_id = ? WHERE pool_id = ? AND lease_id IS NULL AND slot = (SELECT slot FROM pool_slots WHERE pool_id = ? AND lease_id IS NULL AND ` + eligible +
 		` ORDER BY overdraft, CASE WHEN reserved_for = '' THEN 1 ELSE 0 END, slot LIMIT 1` + t.s.d.SkipLocked + `) RETURNING slot, overdraft`
 	var slot int
@@ -165,6 +159,21 @@ func (t *tx) takeSlot(p licensing.Pool, u licensing.User, leaseID string) (int, 
 		return 0, false, false, fmt.Errorf("store: take slot: %w", err)
 	}
 	return slot, over, true, nil
+}
+
+// slotEligibility is the SQL condition (and its arguments) for slots u may
+// take: open ones and those reserved for one of u's groups.
+func slotEligibility(p licensing.Pool, u licensing.User) (string, []any) {
+	var mine []any
+	for _, g := range u.Groups {
+		if _, ok := p.Reservations[g]; ok {
+			mine = append(mine, g)
+		}
+	}
+	if len(mine) == 0 {
+		return `reserved_for = ''`, nil
+	}
+	return `(reserved_for = '' OR reserved_for IN (` + placeholders(len(mine)) + `))`, mine
 }
 
 // checkLimits enforces per-group maxima (FlexLM MAX): a lease counts against
@@ -208,8 +217,9 @@ func (t *tx) checkQueue(p licensing.Pool, u licensing.User) error {
 	if !queued {
 		ahead++ // everyone queued is ahead of a newcomer
 	}
+	eligible, args := slotEligibility(p, u)
 	var free int
-	if err := t.queryRow(`SELECT count(*) FROM pool_slots WHERE pool_id = ? AND lease_id IS NULL`, p.ID).Scan(&free); err != nil {
+	if err := t.queryRow(`SELECT count(*) FROM pool_slots WHERE pool_id = ? AND lease_id IS NULL AND `+eligible, append([]any{p.ID}, args...)...).Scan(&free); err != nil {
 		return err
 	}
 	if free >= ahead {
@@ -267,7 +277,11 @@ func (t *tx) refuseCheckout(a licensing.Actor, p licensing.Pool, u licensing.Use
 			if q.MaxLength > 0 && n >= q.MaxLength {
 				full.Message += "; the queue is full"
 			} else {
-				_, err = t.exec(`INSERT INTO queue_entries (pool_id, user_id, priority, enqueued_at, last_seen) VALUES (?, ?, ?, ?, ?)`, p.ID, u.ID, prio, micro(t.now), micro(t.now))
+				// Arrival stamps strictly increase per pool, so two people
+				// joining in the same microsecond still queue in order.
+				_, err = t.exec(`INSERT INTO queue_entries (pool_id, user_id, priority, enqueued_at, last_seen)
+					VALUES (?, ?, ?, (SELECT MAX(v) FROM (SELECT ? AS v UNION ALL SELECT MAX(enqueued_at) + 1 FROM queue_entries WHERE pool_id = ?) AS candidates), ?)`,
+					p.ID, u.ID, prio, micro(t.now), p.ID, micro(t.now))
 				if err == nil {
 					err = t.record(a, "queue.join", "pool:"+p.ID+"/user:"+u.UserName, "queued", fmt.Sprintf("priority=%d", prio))
 				}
@@ -552,28 +566,42 @@ func (t *tx) endSession(a licensing.Actor, ss licensing.Session, reason string) 
 	if _, err := t.exec(`UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at = 0`, micro(t.now), reason, ss.ID); err != nil {
 		return fmt.Errorf("store: end session: %w", err)
 	}
-	rows, err := t.query(`SELECT l.id, p.linger_ms,
-		(SELECT count(*) FROM session_leases o JOIN sessions os ON os.id = o.session_id WHERE o.lease_id = l.id AND os.ended_at = 0)
-		FROM leases l JOIN session_leases sl ON sl.lease_id = l.id JOIN pools p ON p.id = l.pool_id
-		WHERE sl.session_id = ? AND l.ended_at = 0`, ss.ID)
+	// Lock the session's leases before counting their other sessions: two
+	// tabs logging out at once must not each see the other still working
+	// (and both keep the seat), and a login reusing a lease must not link to
+	// one this logout is ending. The count runs after the lock, so it sees
+	// whatever the transaction we waited for committed.
+	rows, err := t.query(`SELECT l.id, l.pool_id FROM leases l WHERE l.ended_at = 0 AND l.id IN (SELECT lease_id FROM session_leases WHERE session_id = ?) ORDER BY l.id`+t.s.d.ForUpdate, ss.ID)
 	if err != nil {
 		return fmt.Errorf("store: session leases: %w", err)
 	}
 	type item struct {
-		id     string
-		linger int64
-		others int
+		id, pool string
+		linger   int64
+		others   int
 	}
 	var items []item
 	for rows.Next() {
 		var it item
-		if err := rows.Scan(&it.id, &it.linger, &it.others); err != nil {
+		if err := rows.Scan(&it.id, &it.pool); err != nil {
 			rows.Close()
 			return err
 		}
 		items = append(items, it)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range items {
+		it := &items[i]
+		if err := t.queryRow(`SELECT count(*) FROM session_leases o JOIN sessions os ON os.id = o.session_id WHERE o.lease_id = ? AND os.ended_at = 0`, it.id).Scan(&it.others); err != nil {
+			return fmt.Errorf("store: lease sessions: %w", err)
+		}
+		if err := t.queryRow(`SELECT linger_ms FROM pools WHERE id = ?`, it.pool).Scan(&it.linger); err != nil {
+			return fmt.Errorf("store: lease pool: %w", err)
+		}
+	}
 	for _, it := range items {
 		switch {
 		case it.others > 0:

@@ -40,13 +40,16 @@ func (s *Store) ListMembers(ctx context.Context, pool string) ([]licensing.Membe
 // namedHeld counts the seats of a named pool that are taken: current
 // assignments plus seats revoked within their cool-down, which may not move
 // to anyone else yet (the vendor's reassignment rule).
-func (t *tx) namedHeld(p licensing.Pool, now time.Time) (int, error) {
+// A seat in cool-down may go back to the person it was taken from, so
+// that person's own revoked rows (forUser) are not counted.
+func (t *tx) namedHeld(p licensing.Pool, now time.Time, forUser string) (int, error) {
 	var n int
-	err := t.queryRow(`SELECT count(*) FROM members WHERE pool_id = ? AND state = 'active' AND (revoked_at = 0 OR (revoked_at <> 0 AND since > ?))`,
-		p.ID, micro(now.Add(-p.Cooldown))).Scan(&n)
 	if p.Cooldown == 0 {
-		err = t.queryRow(`SELECT count(*) FROM members WHERE pool_id = ? AND state = 'active' AND revoked_at = 0`, p.ID).Scan(&n)
+		err := t.queryRow(`SELECT count(*) FROM members WHERE pool_id = ? AND state = 'active' AND revoked_at = 0`, p.ID).Scan(&n)
+		return n, err
 	}
+	err := t.queryRow(`SELECT count(DISTINCT user_id) FROM members WHERE pool_id = ? AND state = 'active' AND (revoked_at = 0 OR (since > ? AND user_id <> ?))`,
+		p.ID, micro(now.Add(-p.Cooldown)), forUser).Scan(&n)
 	return n, err
 }
 
@@ -87,7 +90,7 @@ func (s *Store) PutMember(ctx context.Context, a licensing.Actor, poolID, userKe
 			return fmt.Errorf("store: member: %w", err)
 		}
 		if p.Model == licensing.ModelNamed {
-			held, err := t.namedHeld(p, t.now)
+			held, err := t.namedHeld(p, t.now, u.ID)
 			if err != nil {
 				return err
 			}

@@ -30,6 +30,9 @@ func scanUser(r rowScanner) (licensing.User, error) {
 
 // findUser resolves key (id, user name, email, employee ID or external ID).
 func findUser(row func(q string, args ...any) *sql.Row, key string) (licensing.User, error) {
+	if strings.TrimSpace(key) == "" {
+		return licensing.User{}, notFound("user", key)
+	}
 	lower := strings.ToLower(key)
 	var u licensing.User
 	err := sql.ErrNoRows
@@ -40,7 +43,7 @@ func findUser(row func(q string, args ...any) *sql.Row, key string) (licensing.U
 		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE user_name_lower = ?`, lower))
 	}
 	if err == sql.ErrNoRows {
-		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE email_lower = ? OR employee_id = ? OR external_id = ? ORDER BY created_at LIMIT 1`, lower, key, key))
+		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE email_lower = ? OR lower(employee_id) = ? OR lower(external_id) = ? ORDER BY created_at LIMIT 1`, lower, lower, lower))
 	}
 	if err == sql.ErrNoRows {
 		return u, notFound("user", key)
@@ -105,7 +108,29 @@ func userArgs(u licensing.User) []any {
 	return []any{u.UserName, strings.ToLower(u.UserName), u.DisplayName, u.Email, strings.ToLower(u.Email), u.EmployeeID, u.ExternalID, u.JobCode, u.Department, u.CostCenter, u.EmployeeType, string(g), string(u.Kind), b2i(u.Active)}
 }
 
-// CreateUser adds a person or service account; it is active unless told otherwise.
+// checkIdentity refuses keys (user name, email, employee ID, external ID)
+// that already name someone else: a person must resolve to one identity
+// everywhere, or decisions and seats would follow the wrong person.
+func (t *tx) checkIdentity(u licensing.User) error {
+	fields := []struct{ field, value string }{{"user_name", u.UserName}, {"email", u.Email}, {"employee_id", u.EmployeeID}, {"external_id", u.ExternalID}}
+	for _, f := range fields {
+		if f.value == "" {
+			continue
+		}
+		k := strings.ToLower(f.value)
+		var other string
+		err := t.queryRow(`SELECT user_name FROM users WHERE id <> ? AND (user_name_lower = ? OR email_lower = ? OR lower(employee_id) = ? OR lower(external_id) = ?) LIMIT 1`, u.ID, k, k, k, k).Scan(&other)
+		if err == nil {
+			return licensing.FieldErrorf(licensing.CodeConflict, f.field, "%s %q already identifies %q", f.field, f.value, other)
+		}
+		if err != sql.ErrNoRows {
+			return fmt.Errorf("store: identity check: %w", err)
+		}
+	}
+	return nil
+}
+
+// CreateUser adds a person or service account with the given Active state.
 func (s *Store) CreateUser(ctx context.Context, a licensing.Actor, u licensing.User) (licensing.User, error) {
 	if err := u.Validate(); err != nil {
 		return u, err
@@ -115,6 +140,9 @@ func (s *Store) CreateUser(ctx context.Context, a licensing.Actor, u licensing.U
 			u.ID = newID("usr")
 		}
 		u.CreatedAt, u.UpdatedAt = t.now, t.now
+		if err := t.checkIdentity(u); err != nil {
+			return err
+		}
 		args := append([]any{u.ID}, userArgs(u)...)
 		args = append(args, micro(t.now), micro(t.now))
 		res, err := t.exec(`INSERT INTO users (id, user_name, user_name_lower, display_name, email, email_lower, employee_id, external_id, job_code, department, cost_center, employee_type, groups, kind, active, created_at, updated_at) VALUES (`+placeholders(17)+`) ON CONFLICT DO NOTHING`, args...)
@@ -149,8 +177,8 @@ func (t *tx) setGroups(id string, groups []string) error {
 	return nil
 }
 
-// UpdateUser replaces a person's attributes. Deactivating revokes nothing by
-// itself here: the caller decides (see Deactivate) so the audit says why.
+// UpdateUser replaces a person's attributes. Deactivating a person ends their
+// sessions and leases and revokes every seat, in the same transaction.
 func (s *Store) UpdateUser(ctx context.Context, a licensing.Actor, u licensing.User) (licensing.User, error) {
 	if err := u.Validate(); err != nil {
 		return u, err
@@ -161,6 +189,9 @@ func (s *Store) UpdateUser(ctx context.Context, a licensing.Actor, u licensing.U
 			return err
 		}
 		u.ID, u.CreatedAt, u.UpdatedAt = old.ID, old.CreatedAt, t.now
+		if err := t.checkIdentity(u); err != nil {
+			return err
+		}
 		if old.Kind != u.Kind && u.Kind == licensing.KindService {
 			if err := t.refuseServiceSeats(u.ID); err != nil {
 				return err

@@ -161,7 +161,7 @@ func (s *Store) UpdatePool(ctx context.Context, a licensing.Actor, p licensing.P
 			return licensing.FieldErrorf(licensing.CodeInvalid, "model", "a pool's sku and model cannot change; create a new pool")
 		}
 		if p.Model == licensing.ModelNamed {
-			held, err := t.namedHeld(p, t.now)
+			held, err := t.namedHeld(p, t.now, "")
 			if err != nil {
 				return err
 			}
@@ -189,21 +189,10 @@ func (t *tx) layoutSlots(p licensing.Pool) error {
 	if p.Model != licensing.ModelConcurrent {
 		return nil
 	}
-	rows, err := t.query(`SELECT slot, lease_id FROM pool_slots WHERE pool_id = ? AND lease_id IS NOT NULL ORDER BY slot`+t.s.d.ForUpdate, p.ID)
+	held, err := t.lockSlots(p.ID)
 	if err != nil {
-		return fmt.Errorf("store: slots: %w", err)
+		return err
 	}
-	var held []string
-	for rows.Next() {
-		var slot int64
-		var lease string
-		if err := rows.Scan(&slot, &lease); err != nil {
-			rows.Close()
-			return err
-		}
-		held = append(held, lease)
-	}
-	rows.Close()
 	if len(held) > p.Capacity() {
 		return licensing.FieldErrorf(licensing.CodeConflict, "seats", "pool %q has %d seats held; end leases before shrinking to %d", p.ID, len(held), p.Capacity())
 	}
@@ -274,10 +263,37 @@ func (t *tx) layoutSlots(p licensing.Pool) error {
 	return nil
 }
 
+// lockSlots locks every slot row of a pool and returns the leases holding
+// them. Locking all rows, not only the occupied ones, waits out a checkout
+// that has claimed a slot but not yet committed, so a relayout or delete
+// never loses a holder.
+func (t *tx) lockSlots(poolID string) ([]string, error) {
+	rows, err := t.query(`SELECT slot, lease_id FROM pool_slots WHERE pool_id = ? ORDER BY slot`+t.s.d.ForUpdate, poolID)
+	if err != nil {
+		return nil, fmt.Errorf("store: slots: %w", err)
+	}
+	defer rows.Close()
+	var held []string
+	for rows.Next() {
+		var slot int64
+		var lease sql.NullString
+		if err := rows.Scan(&slot, &lease); err != nil {
+			return nil, err
+		}
+		if lease.Valid {
+			held = append(held, lease.String)
+		}
+	}
+	return held, rows.Err()
+}
+
 // DeletePool removes a pool nobody holds.
 func (s *Store) DeletePool(ctx context.Context, a licensing.Actor, id string) error {
 	return s.write(ctx, func(t *tx) error {
 		if _, err := t.pool(id, true); err != nil {
+			return err
+		}
+		if _, err := t.lockSlots(id); err != nil {
 			return err
 		}
 		var members, leases int

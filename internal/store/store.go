@@ -361,7 +361,7 @@ func (s *Store) write(ctx context.Context, fn func(t *tx) error) error {
 			}
 			return refused
 		}
-		if s.d.IsRetryable == nil || !s.d.IsRetryable(err) {
+		if !errors.Is(err, errRetry) && (s.d.IsRetryable == nil || !s.d.IsRetryable(err)) {
 			return err
 		}
 		time.Sleep(time.Duration(attempt+1) * time.Millisecond)
@@ -407,6 +407,9 @@ func (s *Store) publish(changes []Change) {
 		n.Notify(keys)
 	}
 }
+
+// errRetry marks a conflict that running the transaction again resolves.
+var errRetry = errors.New("transient conflict")
 
 // newID returns a random identifier with a readable prefix.
 func newID(prefix string) string { return prefix + "_" + strings.ToLower(rand.Text()) }

@@ -65,8 +65,8 @@ CREATE TABLE users (
     updated_at      BIGINT NOT NULL
 );
 CREATE INDEX users_email ON users (email_lower);
-CREATE INDEX users_employee_id ON users (employee_id);
-CREATE INDEX users_external_id ON users (external_id);
+CREATE INDEX users_employee_id ON users (lower(employee_id));
+CREATE INDEX users_external_id ON users (lower(external_id));
 
 CREATE TABLE user_groups (
     user_id TEXT NOT NULL,

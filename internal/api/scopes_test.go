@@ -1,0 +1,187 @@
+package api
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/store"
+)
+
+// TestScopes checks who may call what (DESIGN §5): admin everything,
+// platform decisions and sessions for anyone plus reads, scim nothing under
+// /api/v1, integration decisions and sessions for its acting user only.
+func TestScopes(t *testing.T) {
+	e := newTestEnv(t)
+	e.seedDesk()
+	e.must(201, "PUT", "/api/v1/pools/agents-named/members/ann@example.com", nil)
+	platform := e.token("desk", store.ScopePlatform, 0)
+	scim := e.token("okta", store.ScopeSCIM, 0)
+	integration := e.token("hub", store.ScopeIntegration, 0)
+	revoked := e.token("old", store.ScopeAdmin, 0)
+	e.must(204, "DELETE", "/api/v1/tokens/old", nil)
+
+	const acting = "Seatkeeper-Acting-User"
+	decideAnn := `{"user":"ann@example.com","capability":"ticket.transition"}`
+	decideBob := `{"user":"bob@example.com","capability":"ticket.transition"}`
+	newPool := `{"id":"more","sku":"agent","model":"named","seats":1}`
+
+	for _, tc := range []struct {
+		name         string
+		method, path string
+		token        string
+		body         any
+		hdr          []string
+		status       int
+		code, field  string // for error answers
+	}{
+		{"no token", "GET", "/api/v1/pools", "", nil, nil, 401, "unauthorized", ""},
+		{"no token on decide", "POST", "/api/v1/decide", "", decideAnn, nil, 401, "unauthorized", ""},
+		{"no token on metrics", "GET", "/metrics", "", nil, nil, 401, "unauthorized", ""},
+		{"basic auth", "GET", "/api/v1/pools", "", nil, []string{"Authorization", "Basic YWRtaW46YWRtaW4="}, 401, "unauthorized", ""},
+		{"empty bearer", "GET", "/api/v1/pools", "", nil, []string{"Authorization", "Bearer "}, 401, "unauthorized", ""},
+		{"wrong token", "GET", "/api/v1/pools", "sk_notatoken", nil, nil, 401, "unauthorized", ""},
+		{"revoked token", "GET", "/api/v1/pools", revoked, nil, nil, 401, "unauthorized", ""},
+		// RFC 7235 §2.1: the auth scheme is case-insensitive.
+		{"lower-case bearer scheme", "GET", "/api/v1/pools", "", nil, []string{"Authorization", "bearer " + e.admin}, 200, "", ""},
+
+		{"admin creates pools", "POST", "/api/v1/pools", e.admin, newPool, nil, 201, "", ""},
+
+		{"platform decides", "POST", "/api/v1/decide", platform, decideAnn, nil, 200, "", ""},
+		{"platform decides for anyone", "POST", "/api/v1/decide", platform, decideBob, nil, 200, "", ""},
+		{"platform starts sessions", "POST", "/api/v1/sessions", platform, `{"user":"bob@example.com"}`, nil, 201, "", ""},
+		{"platform lists sessions", "GET", "/api/v1/sessions", platform, nil, nil, 200, "", ""},
+		{"platform reads pools", "GET", "/api/v1/pools", platform, nil, nil, 200, "", ""},
+		{"platform reads a pool", "GET", "/api/v1/pools/agents-named", platform, nil, nil, 200, "", ""},
+		{"platform reads members", "GET", "/api/v1/pools/agents-named/members", platform, nil, nil, 200, "", ""},
+		{"platform reads users", "GET", "/api/v1/users", platform, nil, nil, 200, "", ""},
+		{"platform reads policy", "GET", "/api/v1/policy", platform, nil, nil, 200, "", ""},
+		{"platform reads metrics", "GET", "/metrics", platform, nil, nil, 200, "", ""},
+		{"platform reads openapi", "GET", "/api/v1/openapi.json", platform, nil, nil, 200, "", ""},
+		{"platform cannot create pools", "POST", "/api/v1/pools", platform, newPool, nil, 403, "forbidden", ""},
+		{"platform cannot grant seats", "PUT", "/api/v1/pools/agents-named/members/bob@example.com", platform, nil, nil, 403, "forbidden", ""},
+		{"platform cannot create users", "POST", "/api/v1/users", platform, person("zed", "E999"), nil, 403, "forbidden", ""},
+		{"platform cannot change policy", "PUT", "/api/v1/policy/ticket.transition", platform, `{"tier":"requester"}`, nil, 403, "forbidden", ""},
+		{"platform cannot read audit", "GET", "/api/v1/audit", platform, nil, nil, 403, "forbidden", ""},
+		{"platform cannot list tokens", "GET", "/api/v1/tokens", platform, nil, nil, 403, "forbidden", ""},
+		{"platform cannot mint tokens", "POST", "/api/v1/tokens", platform, `{"name":"x","scope":"admin"}`, nil, 403, "forbidden", ""},
+
+		{"scim cannot read pools", "GET", "/api/v1/pools", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot decide", "POST", "/api/v1/decide", scim, decideAnn, nil, 403, "forbidden", ""},
+		{"scim cannot start sessions", "POST", "/api/v1/sessions", scim, `{"user":"ann@example.com"}`, nil, 403, "forbidden", ""},
+		{"scim cannot create users", "POST", "/api/v1/users", scim, person("zed", "E999"), nil, 403, "forbidden", ""},
+		{"scim cannot read openapi", "GET", "/api/v1/openapi.json", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot read metrics", "GET", "/metrics", scim, nil, nil, 403, "forbidden", ""},
+
+		{"integration without acting user", "POST", "/api/v1/decide", integration, decideAnn, nil, 400, "invalid_request", acting},
+		{"integration with blank acting user", "POST", "/api/v1/decide", integration, decideAnn, []string{acting, "  "}, 400, "invalid_request", acting},
+		{"integration session without acting user", "POST", "/api/v1/sessions", integration, `{"user":"ann@example.com"}`, nil, 400, "invalid_request", acting},
+		{"integration with overlong acting user", "POST", "/api/v1/decide", integration, decideAnn, []string{acting, strings.Repeat("a", 300)}, 400, "invalid_request", acting},
+		{"integration decides for its acting user", "POST", "/api/v1/decide", integration, `{"capability":"ticket.transition"}`, []string{acting, "ann@example.com"}, 200, "", ""},
+		{"integration names the same person", "POST", "/api/v1/decide", integration, decideAnn, []string{acting, "E100"}, 200, "", ""},
+		{"integration cannot act for another user", "POST", "/api/v1/decide", integration, decideBob, []string{acting, "ann@example.com"}, 403, "forbidden", "user"},
+		{"integration cannot start another's session", "POST", "/api/v1/sessions", integration, `{"user":"bob@example.com"}`, []string{acting, "ann@example.com"}, 403, "forbidden", "user"},
+		{"integration cannot read pools", "GET", "/api/v1/pools", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+		{"integration cannot list sessions", "GET", "/api/v1/sessions", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+		{"integration cannot grant seats", "PUT", "/api/v1/pools/agents-named/members/bob@example.com", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.request(tc.method, tc.path, tc.token, tc.body, tc.hdr...)
+			if tc.code == "" {
+				if r.Status != tc.status {
+					t.Fatalf("status %d, want %d; body %s", r.Status, tc.status, r)
+				}
+				return
+			}
+			wantError(t, r, tc.status, tc.code, tc.field)
+			if tc.status == 401 && !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("WWW-Authenticate %q, want a Bearer challenge", r.Header.Get("WWW-Authenticate"))
+			}
+		})
+	}
+}
+
+// TestIntegrationActsForItsUser follows an integration's calls through to
+// the decisions and the audit log.
+func TestIntegrationActsForItsUser(t *testing.T) {
+	e := newTestEnv(t)
+	e.seedDesk()
+	e.must(201, "PUT", "/api/v1/pools/agents-named/members/ann@example.com", nil)
+	e.must(201, "PUT", "/api/v1/pools/agents-floating/members/cid@example.com", nil)
+	hub := e.token("hub", store.ScopeIntegration, 0)
+	as := func(who string) []string { return []string{"Seatkeeper-Acting-User", who} }
+
+	var d decisionOut
+	r := e.request("POST", "/api/v1/decide", hub, `{"capability":"ticket.transition"}`, as("ann@example.com")...)
+	if r.Status != 200 {
+		t.Fatalf("decide: status %d; body %s", r.Status, r)
+	}
+	r.into(t, &d)
+	if !d.Allow || d.Via == nil || d.Via.Kind != "named" || d.Via.Pool != "agents-named" {
+		t.Errorf("integration decide for ann = %+v, want allow via named", d)
+	}
+	r = e.request("POST", "/api/v1/decide", hub, `{"capability":"ticket.transition"}`, as("bob@example.com")...)
+	r.into(t, &d)
+	if r.Status != 200 || d.Allow || d.Reason != "no_licence" {
+		t.Errorf("integration decide for bob = %d %+v, want allow false no_licence", r.Status, d)
+	}
+
+	// Sessions: the integration starts cid's, and only cid's integration calls may touch it.
+	var ss sessionOut
+	r = e.request("POST", "/api/v1/sessions", hub, `{}`, as("cid@example.com")...)
+	if r.Status != 201 {
+		t.Fatalf("start session: status %d; body %s", r.Status, r)
+	}
+	r.into(t, &ss)
+	if ss.User != "cid@example.com" || len(ss.Leases) != 1 {
+		t.Errorf("integration session = %+v, want cid's with a lease", ss)
+	}
+	for _, tc := range []struct {
+		name, method, path, who string
+		status                  int
+	}{
+		{"another person cannot read it", "GET", "/api/v1/sessions/" + ss.ID, "ann@example.com", 404},
+		{"another person cannot heartbeat it", "POST", "/api/v1/sessions/" + ss.ID + "/heartbeat", "ann@example.com", 404},
+		{"another person cannot end it", "DELETE", "/api/v1/sessions/" + ss.ID, "ann@example.com", 404},
+		{"its person reads it", "GET", "/api/v1/sessions/" + ss.ID, "cid@example.com", 200},
+		{"its person heartbeats it", "POST", "/api/v1/sessions/" + ss.ID + "/heartbeat", "cid@example.com", 200},
+		{"its person ends it", "DELETE", "/api/v1/sessions/" + ss.ID, "cid@example.com", 204},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.request(tc.method, tc.path, hub, nil, as(tc.who)...)
+			if r.Status != tc.status {
+				t.Errorf("status %d, want %d; body %s", r.Status, tc.status, r)
+			}
+		})
+	}
+
+	// The audit log names the service account and the real person.
+	found := false
+	for _, en := range e.lastAudit(20) {
+		if en["action"] == "session.start" && en["actor"] == "token:hub" && en["acting_user"] == "cid@example.com" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no session.start entry by token:hub acting for cid@example.com in %v", e.lastAudit(20))
+	}
+}
+
+// TestExpiredToken moves the store's clock past a token's ttl.
+func TestExpiredToken(t *testing.T) {
+	e := newTestEnv(t)
+	tok := e.token("short", store.ScopePlatform, time.Hour)
+	if r := e.request("GET", "/api/v1/pools", tok, nil); r.Status != 200 {
+		t.Fatalf("fresh token: status %d; body %s", r.Status, r)
+	}
+	e.clock.advance(2 * time.Hour)
+	r := e.request("GET", "/api/v1/pools", tok, nil)
+	wantError(t, r, 401, "unauthorized", "")
+	if h := r.Header.Get("WWW-Authenticate"); !strings.Contains(h, "invalid_token") {
+		t.Errorf("WWW-Authenticate %q, want error=\"invalid_token\"", h)
+	}
+	// The admin token without a ttl still works.
+	if r := e.request("GET", "/api/v1/pools", e.admin, nil); r.Status != 200 {
+		t.Errorf("admin token after 2h: status %d", r.Status)
+	}
+}
