@@ -11,17 +11,12 @@ func (e *Engine) Decide(userKey, capability, sessionID string) Decision {
 	if !ok {
 		return Decision{Reason: ReasonUnknownCapability}
 	}
-	id, ok := e.Resolve(userKey)
+	p, ok := e.person(userKey)
 	if !ok {
 		return Decision{Reason: ReasonUnknownUser}
 	}
-	p, ok := e.people.Get(id)
-	if !ok {
-		// Removed since Resolve, or an alias seen before its person: writers
-		// update aliases and people one after the other.
-		return Decision{Reason: ReasonUnknownUser}
-	}
-	if !p.user.Active {
+	id := p.id
+	if !p.active {
 		return Decision{Reason: CodeInactive, User: id}
 	}
 	var sess *sessionView
@@ -57,9 +52,14 @@ func (e *Engine) Decide(userKey, capability, sessionID string) Decision {
 func (e *Engine) seatFor(c *catalogView, p *personView, n *need, clk *clock) (Via, string) {
 	var best *poolView
 	var conc *poolView
-	for _, id := range p.pools {
-		pv, ok := c.pools[id]
-		if !ok || !n.set.has(pv.skuIdx) || !pv.validAt(clk) {
+	for i, id := range p.pools {
+		var pv *poolView
+		if p.cat == c {
+			pv = p.resolved[i]
+		} else {
+			pv = c.pools[id]
+		}
+		if pv == nil || !n.set.has(pv.skuIdx) || !pv.validAt(clk) {
 			continue
 		}
 		if pv.Model == ModelNamed {
@@ -98,7 +98,7 @@ func (e *Engine) seatFor(c *catalogView, p *personView, n *need, clk *clock) (Vi
 // asked for when every unmet need could be met by leasing, so a lazy session
 // never takes a seat for a request that would fail anyway.
 func (e *Engine) deny(c *catalogView, p *personView, cv *capView, i int, checkout string, sess *sessionView, clk *clock) Decision {
-	d := Decision{User: p.user.ID}
+	d := Decision{User: p.id}
 	module, unmet := false, false
 	for j := i; j < len(cv.needs); j++ {
 		n := &cv.needs[j]

@@ -10,10 +10,19 @@ import (
 
 // personView is the immutable per-person state Decide reads.
 type personView struct {
-	user    User
-	pools   []string // pool ids of active assignments and registrations
-	leases  []*leaseView
-	aliases []string
+	// Hot fields first: Decide reads these on every call, so they share
+	// the view's first cache line; the full User comes last.
+	id     string
+	active bool
+	// cat and resolved are pools resolved against the catalog current when
+	// the view was built: Decide uses them while that catalog is current,
+	// saving a map lookup per seat.
+	cat      *catalogView
+	resolved []*poolView
+	pools    []string // pool ids of active assignments and registrations
+	leases   []*leaseView
+	aliases  []string
+	user     User
 }
 
 type leaseView struct {
@@ -101,8 +110,8 @@ func (e *Engine) Policy() Policy {
 	return p
 }
 
-func buildPerson(p Person) *personView {
-	v := &personView{user: p.User, aliases: p.User.Aliases()}
+func (e *Engine) buildPerson(p Person) *personView {
+	v := &personView{id: p.User.ID, active: p.User.Active, user: p.User, aliases: p.User.Aliases(), cat: e.catalog.Load()}
 	for _, m := range p.Members {
 		if m.State != MemberActive {
 			continue
@@ -116,12 +125,16 @@ func buildPerson(p Person) *personView {
 			v.leases = append(v.leases, &leaseView{Lease: l})
 		}
 	}
+	v.resolved = make([]*poolView, len(v.pools))
+	for i, id := range v.pools {
+		v.resolved[i] = v.cat.pools[id] // nil when unknown: skipped
+	}
 	return v
 }
 
 // PutPerson installs the current state of one person.
 func (e *Engine) PutPerson(p Person) {
-	v := buildPerson(p)
+	v := e.buildPerson(p)
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	var dels []string
@@ -176,7 +189,7 @@ func (e *Engine) LoadPeople(people []Person) {
 	all := make(map[string]*personView, len(people))
 	aliases := make(map[string]string, len(people)*3)
 	for _, p := range people {
-		v := buildPerson(p)
+		v := e.buildPerson(p)
 		all[p.User.ID] = v
 		for _, a := range v.aliases {
 			aliases[a] = p.User.ID
@@ -223,6 +236,21 @@ func (e *Engine) Resolve(key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// person finds the view of the person behind key: by id with one lookup (the
+// hot path), else through an alias.
+func (e *Engine) person(key string) (*personView, bool) {
+	if p, ok := e.people.Get(key); ok {
+		return p, true
+	}
+	id, ok := e.Resolve(key)
+	if !ok {
+		return nil, false
+	}
+	// Missing when removed since Resolve, or an alias seen before its
+	// person: writers update aliases and people one after the other.
+	return e.people.Get(id)
 }
 
 // User returns the person behind key.
