@@ -90,6 +90,19 @@ func (s *Server) ownSession(r *http.Request, ss licensing.Session) error {
 	return nil
 }
 
+// checkOwnSession reads the session only when the caller is an integration,
+// the one kind of caller restricted to one person's sessions.
+func (s *Server) checkOwnSession(r *http.Request, id string) error {
+	if callerOf(r.Context()).token.Scope != store.ScopeIntegration {
+		return nil
+	}
+	ss, err := s.store.GetSession(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.ownSession(r, ss)
+}
+
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		User string `json:"user"`
@@ -153,10 +166,8 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	ss, err := s.store.GetSession(r.Context(), id)
-	if err == nil {
-		err = s.ownSession(r, ss)
-	}
+	err := s.checkOwnSession(r, id)
+	var ss licensing.Session
 	if err == nil {
 		ss, err = s.store.Heartbeat(r.Context(), id)
 	}
@@ -169,10 +180,7 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	ss, err := s.store.GetSession(r.Context(), id)
-	if err == nil {
-		err = s.ownSession(r, ss)
-	}
+	err := s.checkOwnSession(r, id)
 	if err == nil {
 		err = s.store.EndSession(r.Context(), actorOf(r), id, licensing.EndLogout)
 	}

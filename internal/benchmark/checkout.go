@@ -103,7 +103,7 @@ func Checkout(ctx context.Context, cfg CheckoutConfig) (CheckoutResult, error) {
 			if n, err := cfg.Holders(ctx); err == nil && int64(n) > maxHeld.Load() {
 				maxHeld.Store(int64(n))
 			}
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(20 * time.Millisecond)
 		}
 	}()
 	begin := time.Now()

@@ -146,14 +146,28 @@ func (s *Store) appendChained(ctx context.Context, t *sql.Tx, head *audit.Entry,
 			return nil, fmt.Errorf("store: chain head: %w", err)
 		}
 	}
-	ins := s.q(`INSERT INTO audit_log (seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	for i := range entries {
-		e := &entries[i]
-		audit.Chain(prev, e)
-		prev = e
-		if _, err := s.txExec(ctx, t, ins, e.Seq, micro(e.At), e.Actor, e.ActingUser, e.Action, e.Subject, e.Result, e.Source, e.Detail, e.PrevHash, e.Hash); err != nil {
+		audit.Chain(prev, &entries[i])
+		prev = &entries[i]
+	}
+	// Insert in chunks of fixed sizes so the multi-row statements stay few
+	// and cached.
+	for rest := entries; len(rest) > 0; {
+		n := 1
+		for _, size := range []int{64, 16, 4} {
+			if len(rest) >= size {
+				n = size
+				break
+			}
+		}
+		args := make([]any, 0, n*11)
+		for _, e := range rest[:n] {
+			args = append(args, e.Seq, micro(e.At), e.Actor, e.ActingUser, e.Action, e.Subject, e.Result, e.Source, e.Detail, e.PrevHash, e.Hash)
+		}
+		if _, err := s.txExec(ctx, t, s.q(auditInsert(n)), args...); err != nil {
 			return nil, fmt.Errorf("store: chain insert: %w", err)
 		}
+		rest = rest[n:]
 	}
 	h := strconv.FormatInt(prev.Seq, 10) + " " + prev.Hash
 	if _, err := s.txExec(ctx, t, s.q(`INSERT INTO settings (key, value) VALUES ('audit_head', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`), h); err != nil {
@@ -161,6 +175,12 @@ func (s *Store) appendChained(ctx context.Context, t *sql.Tx, head *audit.Entry,
 	}
 	last := *prev
 	return &last, nil
+}
+
+// auditInsert is the INSERT of n audit rows.
+func auditInsert(n int) string {
+	row := "(" + placeholders(11) + ")"
+	return `INSERT INTO audit_log (seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
 type rowScanner interface{ Scan(dest ...any) error }

@@ -345,11 +345,7 @@ func (s *Store) EndLease(ctx context.Context, a licensing.Actor, leaseID string)
 // (none when lazy). When a pool is full nothing is kept but the refusal.
 func (s *Store) StartSession(ctx context.Context, a licensing.Actor, userKey string, lazy bool, pools []string) (licensing.Session, error) {
 	var sess licensing.Session
-	var full *licensing.Error
-	var fullPool licensing.Pool
-	var fullUser licensing.User
 	err := s.write(ctx, func(t *tx) error {
-		full = nil
 		u, err := t.user(userKey)
 		if err != nil {
 			return err
@@ -357,32 +353,36 @@ func (s *Store) StartSession(ctx context.Context, a licensing.Actor, userKey str
 		if !u.Active {
 			return licensing.Errorf(licensing.CodeInactive, "user %q is inactive", u.UserName)
 		}
-		sess = licensing.Session{ID: newID("ses"), User: u.ID, Lazy: lazy, StartedAt: t.now, LastSeen: t.now, Source: a.Source, Leases: []licensing.Lease{}}
-		if _, err := t.exec(`INSERT INTO sessions (id, user_id, lazy, started_at, last_seen, source) VALUES (?, ?, ?, ?, ?, ?)`,
-			sess.ID, u.ID, b2i(lazy), micro(t.now), micro(t.now), a.Source); err != nil {
-			return fmt.Errorf("store: insert session: %w", err)
+		var full *licensing.Error
+		var fullPool licensing.Pool
+		err = t.attempt(func() error {
+			sess = licensing.Session{ID: newID("ses"), User: u.ID, Lazy: lazy, StartedAt: t.now, LastSeen: t.now, Source: a.Source, Leases: []licensing.Lease{}}
+			if _, err := t.exec(`INSERT INTO sessions (id, user_id, lazy, started_at, last_seen, source) VALUES (?, ?, ?, ?, ?, ?)`,
+				sess.ID, u.ID, b2i(lazy), micro(t.now), micro(t.now), a.Source); err != nil {
+				return fmt.Errorf("store: insert session: %w", err)
+			}
+			for _, id := range pools {
+				p, err := t.pool(id, false)
+				if err != nil {
+					return err
+				}
+				l, err := t.checkout(a, p, u, sess.ID)
+				if e, ok := licensing.AsError(err); ok && e.Code == licensing.CodeMaxedOut {
+					full, fullPool = e, p
+				}
+				if err != nil {
+					return err // undoes the session and any lease taken
+				}
+				sess.Leases = append(sess.Leases, l)
+			}
+			t.sessionChanged(sess)
+			return t.record(a, "session.start", "user:"+u.UserName, "ok", fmt.Sprintf("session=%s lazy=%t leases=%d", sess.ID, lazy, len(sess.Leases)))
+		})
+		if full != nil {
+			return t.refuseCheckout(a, fullPool, u, full)
 		}
-		for _, id := range pools {
-			p, err := t.pool(id, false)
-			if err != nil {
-				return err
-			}
-			l, err := t.checkout(a, p, u, sess.ID)
-			if e, ok := licensing.AsError(err); ok && e.Code == licensing.CodeMaxedOut {
-				full, fullPool, fullUser = e, p, u
-				return e // roll back the session and any lease taken
-			}
-			if err != nil {
-				return err
-			}
-			sess.Leases = append(sess.Leases, l)
-		}
-		t.sessionChanged(sess)
-		return t.record(a, "session.start", "user:"+u.UserName, "ok", fmt.Sprintf("session=%s lazy=%t leases=%d", sess.ID, lazy, len(sess.Leases)))
+		return err
 	})
-	if full != nil {
-		return sess, s.write(ctx, func(t *tx) error { return t.refuseCheckout(a, fullPool, fullUser, full) })
-	}
 	return sess, err
 }
 
@@ -390,11 +390,7 @@ func (s *Store) StartSession(ctx context.Context, a licensing.Actor, userKey str
 // fulfiller action).
 func (s *Store) Checkout(ctx context.Context, a licensing.Actor, sessionID, poolID string) (licensing.Lease, error) {
 	var l licensing.Lease
-	var full *licensing.Error
-	var fullPool licensing.Pool
-	var fullUser licensing.User
 	err := s.write(ctx, func(t *tx) error {
-		full = nil
 		sess, err := t.session(sessionID)
 		if err != nil {
 			return err
@@ -410,15 +406,20 @@ func (s *Store) Checkout(ctx context.Context, a licensing.Actor, sessionID, pool
 		if err != nil {
 			return err
 		}
-		l, err = t.checkout(a, p, u, sessionID)
-		if e, ok := licensing.AsError(err); ok && e.Code == licensing.CodeMaxedOut {
-			full, fullPool, fullUser = e, p, u
+		var full *licensing.Error
+		err = t.attempt(func() error {
+			var err error
+			l, err = t.checkout(a, p, u, sessionID)
+			if e, ok := licensing.AsError(err); ok && e.Code == licensing.CodeMaxedOut {
+				full = e
+			}
+			return err
+		})
+		if full != nil {
+			return t.refuseCheckout(a, p, u, full)
 		}
 		return err
 	})
-	if full != nil {
-		return l, s.write(ctx, func(t *tx) error { return t.refuseCheckout(a, fullPool, fullUser, full) })
-	}
 	return l, err
 }
 
@@ -595,11 +596,9 @@ func (t *tx) endSession(a licensing.Actor, ss licensing.Session, reason string) 
 	}
 	for i := range items {
 		it := &items[i]
-		if err := t.queryRow(`SELECT count(*) FROM session_leases o JOIN sessions os ON os.id = o.session_id WHERE o.lease_id = ? AND os.ended_at = 0`, it.id).Scan(&it.others); err != nil {
+		if err := t.queryRow(`SELECT (SELECT count(*) FROM session_leases o JOIN sessions os ON os.id = o.session_id WHERE o.lease_id = ? AND os.ended_at = 0),
+			(SELECT linger_ms FROM pools WHERE id = ?)`, it.id, it.pool).Scan(&it.others, &it.linger); err != nil {
 			return fmt.Errorf("store: lease sessions: %w", err)
-		}
-		if err := t.queryRow(`SELECT linger_ms FROM pools WHERE id = ?`, it.pool).Scan(&it.linger); err != nil {
-			return fmt.Errorf("store: lease pool: %w", err)
 		}
 	}
 	for _, it := range items {

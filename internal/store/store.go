@@ -43,6 +43,11 @@ type Dialect struct {
 	IsUnique func(error) bool
 	// IsRetryable reports a transient conflict (deadlock, serialisation, busy).
 	IsRetryable func(error) bool
+	// Detach runs statements without the caller's cancellation: modernc's
+	// SQLite driver starts a goroutine per statement to watch a cancellable
+	// context, which cost more than the statements. Statements here are
+	// short; the caller's context is still checked before a job starts.
+	Detach bool
 	// GroupCommit batches concurrent writes into one transaction (for a
 	// database with a single writer).
 	GroupCommit bool
@@ -128,9 +133,18 @@ func (s *Store) prepareWanted(ctx context.Context, cache *sync.Map, miss *atomic
 	})
 }
 
+// detach drops ctx's cancellation where the dialect asks for it.
+func (s *Store) detach(ctx context.Context) context.Context {
+	if s.d.Detach {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 // readRows runs a read query on the read pool.
 func (s *Store) readRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	query = s.q(query)
+	ctx = s.detach(ctx)
 	if st := s.stmt(&s.rstmts, &s.rmiss, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	} else if s.rmiss.Load() {
@@ -144,6 +158,7 @@ func (s *Store) readRows(ctx context.Context, query string, args ...any) (*sql.R
 // readRow runs a one-row read query on the read pool.
 func (s *Store) readRow(ctx context.Context, query string, args ...any) *sql.Row {
 	query = s.q(query)
+	ctx = s.detach(ctx)
 	if st := s.stmt(&s.rstmts, &s.rmiss, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	} else if s.rmiss.Load() {
@@ -274,6 +289,30 @@ type tx struct {
 	// refused is returned to the caller after the transaction commits, so a
 	// refusal's own records (denial, queue place) are kept.
 	refused error
+}
+
+// attempt runs fn inside a savepoint: when fn fails, what it wrote (and the
+// changes and audit entries it queued) is undone and the transaction goes
+// on, so a refusal can be recorded in the same transaction.
+func (t *tx) attempt(fn func() error) error {
+	if _, err := t.exec("SAVEPOINT attempt"); err != nil {
+		return fmt.Errorf("store: savepoint: %w", err)
+	}
+	nChanges, nAudit, audited := len(t.changes), len(t.audit), t.audited
+	if err := fn(); err != nil {
+		if _, rerr := t.exec("ROLLBACK TO SAVEPOINT attempt"); rerr != nil {
+			return errors.Join(err, fmt.Errorf("store: rollback to savepoint: %w", rerr))
+		}
+		t.changes, t.audit, t.audited = t.changes[:nChanges], t.audit[:nAudit], audited
+		if _, rerr := t.exec("RELEASE SAVEPOINT attempt"); rerr != nil {
+			return errors.Join(err, fmt.Errorf("store: release savepoint: %w", rerr))
+		}
+		return err
+	}
+	if _, err := t.exec("RELEASE SAVEPOINT attempt"); err != nil {
+		return fmt.Errorf("store: release savepoint: %w", err)
+	}
+	return nil
 }
 
 // refuse commits what the transaction wrote and then fails the call with err.

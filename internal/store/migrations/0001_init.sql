@@ -121,7 +121,6 @@ CREATE TABLE leases (
     end_reason    TEXT NOT NULL DEFAULT ''
 );
 CREATE UNIQUE INDEX leases_active ON leases (pool_id, user_id) WHERE ended_at = 0;
-CREATE INDEX leases_expiry ON leases (expires_at) WHERE ended_at = 0;
 CREATE INDEX leases_user ON leases (user_id, ended_at);
 CREATE INDEX leases_pool_time ON leases (pool_id, started_at);
 

@@ -29,6 +29,7 @@ func Dialect() store.Dialect {
 		CacheStatements: true,
 		// One writer connection: commit concurrent writes together.
 		GroupCommit: true,
+		Detach:      true,
 	}
 }
 
