@@ -12,18 +12,30 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
-// record adds an audit entry to the transaction. Under group commit it is
-// chained into the log by the batch's own transaction; otherwise it waits in
-// audit_pending, in the same transaction as the change, for the chainer.
+// record adds an audit entry to the transaction. It is written when the
+// transaction ends (flushAudit): under group commit the batch chains it into
+// the log; otherwise it goes to audit_pending, in the same transaction as
+// the change, for the chainer.
 func (t *tx) record(a licensing.Actor, action, subject, result, detail string) error {
-	if t.s.writeQ != nil {
-		t.audit = append(t.audit, audit.Entry{At: t.now, Actor: a.Name, ActingUser: a.ActingUser, Action: action, Subject: subject, Result: result, Source: a.Source, Detail: detail})
+	t.audit = append(t.audit, audit.Entry{At: t.now, Actor: a.Name, ActingUser: a.ActingUser, Action: action, Subject: subject, Result: result, Source: a.Source, Detail: detail})
+	return nil
+}
+
+// flushAudit writes the transaction's entries to audit_pending in one
+// statement (one round trip, where each used to cost one).
+func (t *tx) flushAudit() error {
+	if len(t.audit) == 0 {
 		return nil
 	}
-	_, err := t.exec(`INSERT INTO audit_pending (at, actor, acting_user, action, subject, result, source, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		micro(t.now), a.Name, a.ActingUser, action, subject, result, a.Source, detail)
-	if err != nil {
-		return fmt.Errorf("store: audit %s: %w", action, err)
+	const cols = 8
+	q := `INSERT INTO audit_pending (at, actor, acting_user, action, subject, result, source, detail) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("("+placeholders(cols)+"), ", len(t.audit)), ", ")
+	args := make([]any, 0, len(t.audit)*cols)
+	for _, e := range t.audit {
+		args = append(args, micro(e.At), e.Actor, e.ActingUser, e.Action, e.Subject, e.Result, e.Source, e.Detail)
+	}
+	if _, err := t.exec(q, args...); err != nil {
+		return fmt.Errorf("store: audit: %w", err)
 	}
 	t.audited = true
 	return nil

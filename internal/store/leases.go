@@ -355,12 +355,8 @@ func (s *Store) StartSession(ctx context.Context, a licensing.Actor, userKey str
 		}
 		var full *licensing.Error
 		var fullPool licensing.Pool
-		err = t.attempt(func() error {
+		run := func() error {
 			sess = licensing.Session{ID: newID("ses"), User: u.ID, Lazy: lazy, StartedAt: t.now, LastSeen: t.now, Source: a.Source, Leases: []licensing.Lease{}}
-			if _, err := t.exec(`INSERT INTO sessions (id, user_id, lazy, started_at, last_seen, source) VALUES (?, ?, ?, ?, ?, ?)`,
-				sess.ID, u.ID, b2i(lazy), micro(t.now), micro(t.now), a.Source); err != nil {
-				return fmt.Errorf("store: insert session: %w", err)
-			}
 			for _, id := range pools {
 				p, err := t.pool(id, false)
 				if err != nil {
@@ -375,9 +371,20 @@ func (s *Store) StartSession(ctx context.Context, a licensing.Actor, userKey str
 				}
 				sess.Leases = append(sess.Leases, l)
 			}
+			// The session row comes after the checkouts: a refused first
+			// checkout has written nothing, so one pool needs no savepoint.
+			if _, err := t.exec(`INSERT INTO sessions (id, user_id, lazy, started_at, last_seen, source) VALUES (?, ?, ?, ?, ?, ?)`,
+				sess.ID, u.ID, b2i(lazy), micro(t.now), micro(t.now), a.Source); err != nil {
+				return fmt.Errorf("store: insert session: %w", err)
+			}
 			t.sessionChanged(sess)
 			return t.record(a, "session.start", "user:"+u.UserName, "ok", fmt.Sprintf("session=%s lazy=%t leases=%d", sess.ID, lazy, len(sess.Leases)))
-		})
+		}
+		if len(pools) > 1 {
+			err = t.attempt(run) // undo the leases already taken when a later pool is full
+		} else {
+			err = run()
+		}
 		if full != nil {
 			return t.refuseCheckout(a, fullPool, u, full)
 		}
@@ -406,17 +413,10 @@ func (s *Store) Checkout(ctx context.Context, a licensing.Actor, sessionID, pool
 		if err != nil {
 			return err
 		}
-		var full *licensing.Error
-		err = t.attempt(func() error {
-			var err error
-			l, err = t.checkout(a, p, u, sessionID)
-			if e, ok := licensing.AsError(err); ok && e.Code == licensing.CodeMaxedOut {
-				full = e
-			}
-			return err
-		})
-		if full != nil {
-			return t.refuseCheckout(a, p, u, full)
+		// A refused checkout writes nothing, so no savepoint is needed.
+		l, err = t.checkout(a, p, u, sessionID)
+		if e, ok := licensing.AsError(err); ok && e.Code == licensing.CodeMaxedOut {
+			return t.refuseCheckout(a, p, u, e)
 		}
 		return err
 	})
@@ -552,14 +552,19 @@ func (s *Store) TouchLeases(ctx context.Context, touches []licensing.LeaseTouch)
 // of the person still uses them, at once or after the pool's linger.
 func (s *Store) EndSession(ctx context.Context, a licensing.Actor, sessionID, reason string) error {
 	return s.write(ctx, func(t *tx) error {
-		ss, err := t.session(sessionID)
-		if err != nil {
-			return err
-		}
-		if !ss.Active() {
+		// End it in one statement; only when that finds nothing is the row
+		// read, to tell "not found" from "already ended".
+		ss, err := scanSession(t.queryRow(`UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at = 0 RETURNING `+sessionCols, micro(t.now), reason, sessionID))
+		if err == sql.ErrNoRows {
+			if ss, err = t.session(sessionID); err != nil {
+				return err
+			}
 			return licensing.Errorf(licensing.CodeConflict, "session %q already ended (%s)", sessionID, ss.EndReason)
 		}
-		return t.endSession(a, ss, reason)
+		if err != nil {
+			return fmt.Errorf("store: end session: %w", err)
+		}
+		return t.endSessionLeases(a, ss, reason)
 	})
 }
 
@@ -567,6 +572,11 @@ func (t *tx) endSession(a licensing.Actor, ss licensing.Session, reason string) 
 	if _, err := t.exec(`UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at = 0`, micro(t.now), reason, ss.ID); err != nil {
 		return fmt.Errorf("store: end session: %w", err)
 	}
+	return t.endSessionLeases(a, ss, reason)
+}
+
+// endSessionLeases returns the leases of a session just ended.
+func (t *tx) endSessionLeases(a licensing.Actor, ss licensing.Session, reason string) error {
 	// Lock the session's leases before counting their other sessions: two
 	// tabs logging out at once must not each see the other still working
 	// (and both keep the seat), and a login reusing a lease must not link to

@@ -298,12 +298,12 @@ func (t *tx) attempt(fn func() error) error {
 	if _, err := t.exec("SAVEPOINT attempt"); err != nil {
 		return fmt.Errorf("store: savepoint: %w", err)
 	}
-	nChanges, nAudit, audited := len(t.changes), len(t.audit), t.audited
+	nChanges, nAudit := len(t.changes), len(t.audit)
 	if err := fn(); err != nil {
 		if _, rerr := t.exec("ROLLBACK TO SAVEPOINT attempt"); rerr != nil {
 			return errors.Join(err, fmt.Errorf("store: rollback to savepoint: %w", rerr))
 		}
-		t.changes, t.audit, t.audited = t.changes[:nChanges], t.audit[:nAudit], audited
+		t.changes, t.audit = t.changes[:nChanges], t.audit[:nAudit]
 		if _, rerr := t.exec("RELEASE SAVEPOINT attempt"); rerr != nil {
 			return errors.Join(err, fmt.Errorf("store: release savepoint: %w", rerr))
 		}
@@ -415,6 +415,10 @@ func (s *Store) writeOnce(ctx context.Context, fn func(t *tx) error) ([]Change, 
 	}
 	t := &tx{Tx: sqlTx, s: s, ctx: ctx, now: s.now().UTC().Truncate(time.Microsecond)}
 	if err := fn(t); err != nil {
+		_ = sqlTx.Rollback()
+		return nil, false, nil, err
+	}
+	if err := t.flushAudit(); err != nil {
 		_ = sqlTx.Rollback()
 		return nil, false, nil, err
 	}

@@ -66,8 +66,8 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*store.Store, er
 		return nil, fmt.Errorf("postgres: bad dsn: %w", err)
 	}
 	db := stdlib.OpenDB(*cfg)
-	db.SetMaxOpenConns(64)
-	db.SetMaxIdleConns(64)
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
