@@ -95,18 +95,19 @@ func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid
 		}
 	}
 	id := newID("lse")
-	slot, overdraft, ok, err := t.takeSlot(p, u, id)
+	slot, overdraft, freed, ok, err := t.takeSlot(p, u, id)
 	if err != nil {
 		return l, err
 	}
 	if !ok {
 		return l, maxedOut(p.ID, 0, 0, "every seat is held")
 	}
-	// Stamp the start after the slot is claimed: the claim can only see a
-	// slot freed by a transaction that already committed, whose end stamp was
-	// taken before its commit, so history never shows two holders of a slot
-	// overlapping, even across processes.
-	now = t.s.now().UTC().Truncate(time.Microsecond)
+	// A lease starts no earlier than its slot was freed: a transaction that
+	// began before the previous holder's logout committed may claim the slot
+	// after it, and history must never show two holders of one slot at once.
+	if freed.After(now) {
+		now = freed
+	}
 	l = licensing.Lease{ID: id, Pool: p.ID, User: u.ID, Slot: slot, Overdraft: overdraft, StartedAt: now, LastActivity: now, ExpiresAt: now.Add(p.IdleTimeout)}
 	if _, err := t.exec(`INSERT INTO leases (id, pool_id, user_id, slot, overdraft, started_at, last_activity, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.ID, l.Pool, l.User, l.Slot, b2i(l.Overdraft), micro(now), micro(now), micro(l.ExpiresAt)); err != nil {
@@ -144,21 +145,20 @@ func (t *tx) linkSession(sid, leaseID string) error {
 // takeSlot claims a free slot the person may use: their group's reserved
 // slots first, then open ones, overdraft last. SKIP LOCKED (PostgreSQL) lets
 // concurrent checkouts claim different slots without waiting on each other.
-func (t *tx) takeSlot(p licensing.Pool, u licensing.User, leaseID string) (int, bool, bool, error) {
+func (t *tx) takeSlot(p licensing.Pool, u licensing.User, leaseID string) (slot int, over bool, freed time.Time, ok bool, err error) {
 	eligible, mine := slotEligibility(p, u)
 	args := append([]any{leaseID, p.ID, p.ID}, mine...)
 	q := `UPDATE pool_slots SET lease_id = ? WHERE pool_id = ? AND lease_id IS NULL AND slot = (SELECT slot FROM pool_slots WHERE pool_id = ? AND lease_id IS NULL AND ` + eligible +
-		` ORDER BY overdraft, CASE WHEN reserved_for = '' THEN 1 ELSE 0 END, slot LIMIT 1` + t.s.d.SkipLocked + `) RETURNING slot, overdraft`
-	var slot int
-	var over bool
-	err := t.queryRow(q, args...).Scan(&slot, &over)
+		` ORDER BY overdraft, CASE WHEN reserved_for = '' THEN 1 ELSE 0 END, slot LIMIT 1` + t.s.d.SkipLocked + `) RETURNING slot, overdraft, freed_at`
+	var freedAt int64
+	err = t.queryRow(q, args...).Scan(&slot, &over, &freedAt)
 	if err == sql.ErrNoRows {
-		return 0, false, false, nil
+		return 0, false, time.Time{}, false, nil
 	}
 	if err != nil {
-		return 0, false, false, fmt.Errorf("store: take slot: %w", err)
+		return 0, false, time.Time{}, false, fmt.Errorf("store: take slot: %w", err)
 	}
-	return slot, over, true, nil
+	return slot, over, fromMicro(freedAt), true, nil
 }
 
 // slotEligibility is the SQL condition (and its arguments) for slots u may
@@ -308,7 +308,8 @@ func (t *tx) refuseCheckout(a licensing.Actor, p licensing.Pool, u licensing.Use
 // endLease returns a lease's seat and keeps the lease as history.
 func (t *tx) endLease(a licensing.Actor, leaseID, reason string) error {
 	var pool, user string
-	err := t.queryRow(`UPDATE leases SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at = 0 RETURNING pool_id, user_id`, micro(t.now), reason, leaseID).Scan(&pool, &user)
+	var slot int64
+	err := t.queryRow(`UPDATE leases SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at = 0 RETURNING pool_id, user_id, slot`, micro(t.now), reason, leaseID).Scan(&pool, &user, &slot)
 	ended := licensing.Lease{ID: leaseID, Pool: pool, User: user, EndedAt: t.now, EndReason: reason}
 	if err == sql.ErrNoRows {
 		return nil // already ended, e.g. by another process's sweep
@@ -316,7 +317,7 @@ func (t *tx) endLease(a licensing.Actor, leaseID, reason string) error {
 	if err != nil {
 		return fmt.Errorf("store: end lease: %w", err)
 	}
-	if _, err := t.exec(`UPDATE pool_slots SET lease_id = NULL WHERE lease_id = ?`, leaseID); err != nil {
+	if _, err := t.exec(`UPDATE pool_slots SET lease_id = NULL, freed_at = ? WHERE pool_id = ? AND slot = ? AND lease_id = ?`, micro(t.now), pool, slot, leaseID); err != nil {
 		return fmt.Errorf("store: free slot: %w", err)
 	}
 	t.leaseChanged(ended, true)

@@ -27,6 +27,10 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 	sort.Strings(names)
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
+		// NNNN_x.sql is for every dialect; NNNN_x.DIALECT.sql for one.
+		if parts := strings.Split(strings.TrimSuffix(base, ".sql"), "."); len(parts) > 1 && parts[len(parts)-1] != s.d.Name {
+			continue
+		}
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return applied, fmt.Errorf("store: migration %s: bad version: %w", name, err)

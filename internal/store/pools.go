@@ -196,6 +196,12 @@ func (t *tx) layoutSlots(p licensing.Pool) error {
 	if len(held) > p.Capacity() {
 		return licensing.FieldErrorf(licensing.CodeConflict, "seats", "pool %q has %d seats held; end leases before shrinking to %d", p.ID, len(held), p.Capacity())
 	}
+	// New slots inherit the latest release, so no lease starts before a
+	// holder of the old layout let go.
+	var freed int64
+	if err := t.queryRow(`SELECT COALESCE(MAX(freed_at), 0) FROM pool_slots WHERE pool_id = ?`, p.ID).Scan(&freed); err != nil {
+		return fmt.Errorf("store: slots: %w", err)
+	}
 	if _, err := t.exec(`DELETE FROM pool_slots WHERE pool_id = ?`, p.ID); err != nil {
 		return fmt.Errorf("store: clear slots: %w", err)
 	}
@@ -247,14 +253,14 @@ func (t *tx) layoutSlots(p licensing.Pool) error {
 	const batch = 200
 	for start := 0; start < len(slots); start += batch {
 		end := min(start+batch, len(slots))
-		args := make([]any, 0, (end-start)*5)
-		q := `INSERT INTO pool_slots (pool_id, slot, reserved_for, overdraft, lease_id) VALUES `
+		args := make([]any, 0, (end-start)*6)
+		q := `INSERT INTO pool_slots (pool_id, slot, reserved_for, overdraft, lease_id, freed_at) VALUES `
 		for i := start; i < end; i++ {
 			if i > start {
 				q += ", "
 			}
-			q += "(?, ?, ?, ?, ?)"
-			args = append(args, p.ID, i, slots[i].reserved, b2i(slots[i].overdraft), leaseOf[i])
+			q += "(?, ?, ?, ?, ?, ?)"
+			args = append(args, p.ID, i, slots[i].reserved, b2i(slots[i].overdraft), leaseOf[i], freed)
 		}
 		if _, err := t.exec(q, args...); err != nil {
 			return fmt.Errorf("store: layout slots: %w", err)

@@ -41,9 +41,14 @@ CREATE TABLE pool_slots (
     reserved_for TEXT NOT NULL DEFAULT '',
     overdraft    INTEGER NOT NULL DEFAULT 0,
     lease_id     TEXT,
+    -- freed_at is when the slot's last holder let go: the next lease starts
+    -- no earlier, so history never shows two holders at once.
+    freed_at     BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (pool_id, slot)
 );
-CREATE UNIQUE INDEX pool_slots_lease ON pool_slots (lease_id) WHERE lease_id IS NOT NULL;
+-- No index on lease_id, on purpose: claiming and freeing a slot then
+-- touch no index, which keeps these very hot rows compact (on PostgreSQL the
+-- updates stay HOT). A lease records its slot and is freed by (pool, slot).
 
 CREATE TABLE users (
     id              TEXT PRIMARY KEY,
