@@ -119,8 +119,11 @@ func (s *Server) lookupToken(ctx context.Context, hash string) (store.Token, err
 			return c.tok, c.err
 		}
 	}
+	s.tokens.Delete(hash)
 	tok, err := s.store.LookupToken(ctx, hash)
-	if err == nil || licensing.ErrorCode(err) == licensing.CodeUnauthorized {
+	// Only real tokens are cached (revoked and expired ones too): caching
+	// every unknown string a client sends would let it grow memory at will.
+	if err == nil || (licensing.ErrorCode(err) == licensing.CodeUnauthorized && tok.ID != "") {
 		s.tokens.Store(hash, cachedToken{tok: tok, err: err, at: now})
 	}
 	return tok, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -50,7 +49,7 @@ func runToken(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	actor := licensing.Actor{Name: "cli:" + osUser(), Source: "cli"}
+	actor := licensing.Actor{Name: "cli:" + orUnknown(env.Getenv("USER")), Source: "cli"}
 	switch args[0] {
 	case "create":
 		t, secret, err := st.CreateToken(ctx, actor, *name, *scope, *ttl)
@@ -91,11 +90,11 @@ func stamp(t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-func osUser() string {
-	if u := os.Getenv("USER"); u != "" {
-		return u
+func orUnknown(u string) string {
+	if u == "" {
+		return "unknown"
 	}
-	return "unknown"
+	return u
 }
 
 func runAudit(ctx context.Context, env Env, args []string) error {

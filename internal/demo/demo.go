@@ -15,6 +15,9 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
+// serviceAccount is the integration's account, seeded last.
+const serviceAccount = "svc-slack-hub"
+
 // People is how many people the demo company has.
 const People = 300
 
@@ -25,6 +28,13 @@ var actor = licensing.Actor{Name: "demo", Source: "cli"}
 func Seed(ctx context.Context, st *store.Store) (bool, error) {
 	skus, err := st.ListSKUs(ctx)
 	if err != nil || len(skus) > 0 {
+		if err == nil {
+			// The service account is created last: without it an earlier
+			// seed stopped half way, and pretending otherwise would hide it.
+			if _, uerr := st.GetUser(ctx, serviceAccount); uerr != nil {
+				return false, fmt.Errorf("this database holds a partly seeded demo (no %s); seed an empty database", serviceAccount)
+			}
+		}
 		return false, err
 	}
 	for _, k := range []licensing.SKU{
@@ -65,7 +75,7 @@ func Seed(ctx context.Context, st *store.Store) (bool, error) {
 			}
 		}
 	}
-	svc := licensing.User{UserName: "svc-slack-hub", DisplayName: "Slack hub integration", Kind: licensing.KindService, Active: true}
+	svc := licensing.User{UserName: serviceAccount, DisplayName: "Slack hub integration", Kind: licensing.KindService, Active: true}
 	if _, err := st.CreateUser(ctx, actor, svc); err != nil {
 		return false, fmt.Errorf("demo service account: %w", err)
 	}

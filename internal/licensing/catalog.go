@@ -173,8 +173,8 @@ func (p *Pool) Validate() error {
 	}
 	reserved := 0
 	for g, n := range p.Reservations {
-		if !ValidKey(g) || n <= 0 {
-			return FieldErrorf(CodeInvalid, "reservations", "reservations map group names to positive seat counts")
+		if !ValidKey(g) || n <= 0 || n > p.Seats {
+			return FieldErrorf(CodeInvalid, "reservations", "reservations map group names to positive seat counts no larger than seats")
 		}
 		reserved += n
 	}

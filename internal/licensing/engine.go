@@ -23,6 +23,9 @@ type personView struct {
 	leases   []*leaseView
 	aliases  []string
 	user     User
+	// gen counts the writes to this person, so a reload read from the store
+	// is only installed if no newer write came in meanwhile.
+	gen uint64
 }
 
 type leaseView struct {
@@ -48,6 +51,9 @@ type Engine struct {
 	aliases  *shardMap[string]
 	sessions *shardMap[*sessionView]
 	writeMu  sync.Mutex // orders person writes so alias updates stay consistent
+	// ended remembers recently ended leases (under writeMu) so a late
+	// PutLease of one, published out of order, cannot bring it back.
+	ended map[string]time.Time
 }
 
 // NewEngine returns an empty engine using now as its clock.
@@ -132,11 +138,51 @@ func (e *Engine) buildPerson(p Person) *personView {
 	return v
 }
 
+// PersonGen returns the write count of a person, for PutPersonIfGen.
+func (e *Engine) PersonGen(id string) uint64 {
+	if v, ok := e.people.Get(id); ok {
+		return v.gen
+	}
+	return 0
+}
+
+// PutPersonIfGen installs p only if the person has not been written since
+// PersonGen returned gen: a reload read before a newer patch must not undo
+// it. It reports whether p was installed.
+func (e *Engine) PutPersonIfGen(p Person, gen uint64) bool {
+	v := e.buildPerson(p)
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	if e.genLocked(p.User.ID) != gen {
+		return false
+	}
+	e.putLocked(p, v)
+	return true
+}
+
+func (e *Engine) genLocked(id string) uint64 {
+	if old, ok := e.people.Get(id); ok {
+		return old.gen
+	}
+	return 0
+}
+
 // PutPerson installs the current state of one person.
 func (e *Engine) PutPerson(p Person) {
 	v := e.buildPerson(p)
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
+	e.putLocked(p, v)
+}
+
+func (e *Engine) putLocked(p Person, v *personView) {
+	v.gen = e.genLocked(p.User.ID) + 1
+	for i := 0; i < len(v.leases); i++ {
+		if _, gone := e.ended[v.leases[i].ID]; gone {
+			v.leases = append(v.leases[:i], v.leases[i+1:]...)
+			i--
+		}
+	}
 	var dels []string
 	if old, ok := e.people.Get(p.User.ID); ok {
 		carryTouches(old, v)
@@ -335,11 +381,17 @@ func (e *Engine) DropLease(userID, leaseID string) { e.patchLeases(userID, lease
 func (e *Engine) patchLeases(userID, leaseID string, l *Lease) {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
+	if l == nil {
+		e.rememberEnded(leaseID)
+	} else if _, gone := e.ended[leaseID]; gone {
+		return // ended already: this is a late, out-of-order update
+	}
 	old, ok := e.people.Get(userID)
 	if !ok {
 		return
 	}
 	next := *old
+	next.gen = old.gen + 1
 	next.leases = make([]*leaseView, 0, len(old.leases)+1)
 	for _, lv := range old.leases {
 		if lv.ID != leaseID {
@@ -356,4 +408,21 @@ func (e *Engine) patchLeases(userID, leaseID string, l *Lease) {
 		next.leases = append(next.leases, nv)
 	}
 	e.people.Put(userID, &next)
+}
+
+// rememberEnded records an ended lease, forgetting old entries so the set
+// stays small; ten minutes is far longer than any publish delay.
+func (e *Engine) rememberEnded(leaseID string) {
+	now := e.now()
+	if e.ended == nil {
+		e.ended = map[string]time.Time{}
+	}
+	if len(e.ended) > 10_000 {
+		for id, at := range e.ended {
+			if now.Sub(at) > 10*time.Minute {
+				delete(e.ended, id)
+			}
+		}
+	}
+	e.ended[leaseID] = now
 }

@@ -119,15 +119,26 @@ func (s *Service) applyKey(ctx context.Context, k string) error {
 	case store.KeyCatalog:
 		return s.loadCatalog(ctx)
 	case "person":
-		p, err := s.Store.LoadPerson(ctx, id)
-		if licensing.ErrorCode(err) == licensing.CodeNotFound {
-			s.Engine.RemovePerson(id)
-			return nil
+		// A reload is installed only if nothing wrote the person while it
+		// was read; otherwise read again, so a stale read never undoes a
+		// newer change (an ended lease coming back, say).
+		for try := 0; ; try++ {
+			gen := s.Engine.PersonGen(id)
+			p, err := s.Store.LoadPerson(ctx, id)
+			if licensing.ErrorCode(err) == licensing.CodeNotFound {
+				s.Engine.RemovePerson(id)
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if s.Engine.PutPersonIfGen(p, gen) || try == 4 {
+				if try == 4 {
+					s.Engine.PutPerson(p)
+				}
+				break
+			}
 		}
-		if err != nil {
-			return err
-		}
-		s.Engine.PutPerson(p)
 	case "session":
 		ss, err := s.Store.GetSession(ctx, id)
 		if err != nil {
@@ -146,8 +157,15 @@ func (s *Service) Decide(ctx context.Context, a licensing.Actor, user, capabilit
 	for i := 0; i < 4 && d.Reason == licensing.ReasonCheckoutRequired; i++ {
 		_, err := s.Store.Checkout(ctx, a, session, d.Checkout)
 		if e, ok := licensing.AsError(err); ok {
-			// The store recorded the refusal (and the queue place) itself.
-			return licensing.Decision{Reason: e.Code, User: d.User, Missing: d.Missing, Via: licensing.Via{Pool: d.Checkout}}, e, nil
+			refused := licensing.Decision{Reason: e.Code, User: d.User, Missing: d.Missing, Via: licensing.Via{Pool: d.Checkout}}
+			// A full pool's refusal (and queue place) is recorded by the
+			// store itself; any other is recorded here.
+			if e.Code != licensing.CodeMaxedOut {
+				if err := s.Store.RecordDenial(ctx, a, d.User, d.Checkout, capability, e.Code); err != nil {
+					return refused, nil, err
+				}
+			}
+			return refused, e, nil
 		}
 		if err != nil {
 			return d, nil, err

@@ -243,7 +243,16 @@ func (s *Store) ScanAudit(ctx context.Context, fn func(audit.Entry) error) error
 	if _, err := s.ChainPending(ctx); err != nil {
 		return err
 	}
-	rows, err := s.readRows(ctx, `SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log ORDER BY seq`)
+	return s.scanAudit(ctx, -1, fn)
+}
+
+// scanAudit reads entries with seq <= upTo (all when upTo < 0).
+func (s *Store) scanAudit(ctx context.Context, upTo int64, fn func(audit.Entry) error) error {
+	q, args := `SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log ORDER BY seq`, []any(nil)
+	if upTo >= 0 {
+		q, args = `SELECT seq, at, actor, acting_user, action, subject, result, source, detail, prev_hash, hash FROM audit_log WHERE seq <= ? ORDER BY seq`, []any{upTo}
+	}
+	rows, err := s.readRows(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("store: scan audit: %w", err)
 	}
@@ -278,19 +287,28 @@ func (s *Store) AuditHead(ctx context.Context) (int64, string, error) {
 // VerifyAudit checks the whole chain and the recorded head; it returns the
 // number of entries, or the first bad entry as an *audit.ChainError.
 func (s *Store) VerifyAudit(ctx context.Context) (int64, error) {
+	if _, err := s.ChainPending(ctx); err != nil {
+		return 0, err
+	}
+	// Read the head first and verify up to it: entries chained while the
+	// scan runs are for the next verification, not a sign of truncation.
+	seq, hash, err := s.AuditHead(ctx)
+	if err != nil {
+		return 0, err
+	}
 	v := &audit.Verifier{}
 	var last audit.Entry
-	if err := s.ScanAudit(ctx, func(e audit.Entry) error {
+	upTo := int64(-1)
+	if seq > 0 {
+		upTo = seq
+	}
+	if err := s.scanAudit(ctx, upTo, func(e audit.Entry) error {
 		if err := v.Add(e); err != nil {
 			return err
 		}
 		last = e
 		return nil
 	}); err != nil {
-		return v.Count(), err
-	}
-	seq, hash, err := s.AuditHead(ctx)
-	if err != nil {
 		return v.Count(), err
 	}
 	if seq > 0 {

@@ -104,24 +104,18 @@ func (s *Store) commitBatch(batch []writeJob) {
 			return
 		}
 	}
-	var newHead *audit.Entry
 	if len(entries) > 0 {
-		head, err := s.appendChained(context.Background(), sqlTx, s.auditHead, entries)
-		if err != nil {
-			s.auditHead = nil
+		// The head is read in the batch's transaction, not cached: another
+		// process (a CLI command on the same file) may have chained since.
+		if _, err := s.appendChained(context.Background(), sqlTx, nil, entries); err != nil {
 			_ = sqlTx.Rollback()
 			fail(err)
 			return
 		}
-		newHead = head
 	}
 	if err := sqlTx.Commit(); err != nil {
-		s.auditHead = nil
 		fail(fmt.Errorf("store: commit: %w", err))
 		return
-	}
-	if newHead != nil {
-		s.auditHead = newHead // only once committed
 	}
 	for i, j := range batch {
 		j.done <- results[i]
@@ -131,9 +125,16 @@ func (s *Store) commitBatch(batch []writeJob) {
 // writeGrouped hands fn to the committer and waits for its batch to commit.
 func (s *Store) writeGrouped(ctx context.Context, fn func(t *tx) error) (writeResult, error) {
 	j := writeJob{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return writeResult{}, errClosed
+	}
 	select {
 	case s.writeQ <- j:
+		s.closeMu.RUnlock()
 	case <-ctx.Done():
+		s.closeMu.RUnlock()
 		return writeResult{}, ctx.Err()
 	}
 	// Once queued, wait for the outcome even if ctx ends: the job may

@@ -307,9 +307,22 @@ func (t *tx) refuseCheckout(a licensing.Actor, p licensing.Pool, u licensing.Use
 
 // endLease returns a lease's seat and keeps the lease as history.
 func (t *tx) endLease(a licensing.Actor, leaseID, reason string) error {
+	return t.endLeaseIf(a, leaseID, reason, false)
+}
+
+// endLeaseIf ends a lease; with expiredOnly it does so only if the lease is
+// still expired when its row is updated, so a sweep never ends a lease that
+// a login or heartbeat renewed after the sweep picked it.
+func (t *tx) endLeaseIf(a licensing.Actor, leaseID, reason string, expiredOnly bool) error {
 	var pool, user string
 	var slot int64
-	err := t.queryRow(`UPDATE leases SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at = 0 RETURNING pool_id, user_id, slot`, micro(t.now), reason, leaseID).Scan(&pool, &user, &slot)
+	q := `UPDATE leases SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at = 0`
+	args := []any{micro(t.now), reason, leaseID}
+	if expiredOnly {
+		q += ` AND expires_at <= ?`
+		args = append(args, micro(t.now))
+	}
+	err := t.queryRow(q+` RETURNING pool_id, user_id, slot`, args...).Scan(&pool, &user, &slot)
 	ended := licensing.Lease{ID: leaseID, Pool: pool, User: user, EndedAt: t.now, EndReason: reason}
 	if err == sql.ErrNoRows {
 		return nil // already ended, e.g. by another process's sweep
@@ -347,7 +360,10 @@ func (s *Store) EndLease(ctx context.Context, a licensing.Actor, leaseID string)
 func (s *Store) StartSession(ctx context.Context, a licensing.Actor, userKey string, lazy bool, pools []string) (licensing.Session, error) {
 	var sess licensing.Session
 	err := s.write(ctx, func(t *tx) error {
-		u, err := t.user(userKey)
+		// A share lock on the person: a deactivation (which locks the row for
+		// update) either commits first and is seen here, or waits for this
+		// session and then ends it.
+		u, err := t.userLock(userKey, t.s.d.ForShare)
 		if err != nil {
 			return err
 		}
@@ -399,14 +415,14 @@ func (s *Store) StartSession(ctx context.Context, a licensing.Actor, userKey str
 func (s *Store) Checkout(ctx context.Context, a licensing.Actor, sessionID, poolID string) (licensing.Lease, error) {
 	var l licensing.Lease
 	err := s.write(ctx, func(t *tx) error {
-		sess, err := t.session(sessionID)
+		sess, err := t.sessionLock(sessionID, t.s.d.ForUpdate)
 		if err != nil {
 			return err
 		}
 		if !sess.Active() {
 			return licensing.Errorf(licensing.CodeConflict, "session %q has ended", sessionID)
 		}
-		u, err := t.user(sess.User)
+		u, err := t.userLock(sess.User, t.s.d.ForShare)
 		if err != nil {
 			return err
 		}
@@ -434,8 +450,12 @@ func scanSession(r rowScanner) (licensing.Session, error) {
 	return ss, err
 }
 
-func (t *tx) session(id string) (licensing.Session, error) {
-	ss, err := scanSession(t.queryRow(`SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
+func (t *tx) session(id string) (licensing.Session, error) { return t.sessionLock(id, "") }
+
+// sessionLock reads a session, locking its row with lock (the dialect's
+// FOR UPDATE) so a concurrent logout cannot end it under the caller.
+func (t *tx) sessionLock(id, lock string) (licensing.Session, error) {
+	ss, err := scanSession(t.queryRow(`SELECT `+sessionCols+` FROM sessions WHERE id = ?`+lock, id))
 	if err == sql.ErrNoRows {
 		return ss, notFound("session", id)
 	}
@@ -500,7 +520,7 @@ func (s *Store) Heartbeat(ctx context.Context, sessionID string) (licensing.Sess
 	var ss licensing.Session
 	err := s.write(ctx, func(t *tx) error {
 		var err error
-		if ss, err = t.session(sessionID); err != nil {
+		if ss, err = t.sessionLock(sessionID, t.s.d.ForUpdate); err != nil {
 			return err
 		}
 		if !ss.Active() {
@@ -702,7 +722,7 @@ func (s *Store) Sweep(ctx context.Context, sessionIdle time.Duration) (int, erro
 		rows.Close()
 		sys := licensing.System("sweeper")
 		for _, it := range items {
-			if err := t.endLease(sys, it.id, ifElse(it.logout != 0, licensing.EndLogout, licensing.EndIdleTimeout)); err != nil {
+			if err := t.endLeaseIf(sys, it.id, ifElse(it.logout != 0, licensing.EndLogout, licensing.EndIdleTimeout), true); err != nil {
 				return err
 			}
 			ended++
@@ -722,7 +742,17 @@ func (s *Store) Sweep(ctx context.Context, sessionIdle time.Duration) (int, erro
 		}
 		srows.Close()
 		for _, ss := range list {
-			if err := t.endSession(sys, ss, licensing.EndIdleTimeout); err != nil {
+			// Re-check idleness on the row itself: a heartbeat may have
+			// committed since the list was read.
+			res, err := t.exec(`UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at = 0 AND last_seen < ?`,
+				micro(t.now), licensing.EndIdleTimeout, ss.ID, micro(t.now.Add(-sessionIdle)))
+			if err != nil {
+				return fmt.Errorf("store: sweep session: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			if err := t.endSessionLeases(sys, ss, licensing.EndIdleTimeout); err != nil {
 				return err
 			}
 		}

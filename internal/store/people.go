@@ -29,7 +29,7 @@ func scanUser(r rowScanner) (licensing.User, error) {
 }
 
 // findUser resolves key (id, user name, email, employee ID or external ID).
-func findUser(row func(q string, args ...any) *sql.Row, key string) (licensing.User, error) {
+func findUser(row func(q string, args ...any) *sql.Row, key, lock string) (licensing.User, error) {
 	if strings.TrimSpace(key) == "" {
 		return licensing.User{}, notFound("user", key)
 	}
@@ -37,13 +37,13 @@ func findUser(row func(q string, args ...any) *sql.Row, key string) (licensing.U
 	var u licensing.User
 	err := sql.ErrNoRows
 	if strings.HasPrefix(key, "usr_") {
-		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE id = ?`, key))
+		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE id = ?`+lock, key))
 	}
 	if err == sql.ErrNoRows {
-		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE user_name_lower = ?`, lower))
+		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE user_name_lower = ?`+lock, lower))
 	}
 	if err == sql.ErrNoRows {
-		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE email_lower = ? OR lower(employee_id) = ? OR lower(external_id) = ? ORDER BY created_at LIMIT 1`, lower, lower, lower))
+		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE email_lower = ? OR lower(employee_id) = ? OR lower(external_id) = ? ORDER BY created_at LIMIT 1`+lock, lower, lower, lower))
 	}
 	if err == sql.ErrNoRows {
 		return u, notFound("user", key)
@@ -56,10 +56,16 @@ func findUser(row func(q string, args ...any) *sql.Row, key string) (licensing.U
 
 // GetUser finds a person by id, user name, email, employee ID or external ID.
 func (s *Store) GetUser(ctx context.Context, key string) (licensing.User, error) {
-	return findUser(func(q string, args ...any) *sql.Row { return s.readRow(ctx, q, args...) }, key)
+	return findUser(func(q string, args ...any) *sql.Row { return s.readRow(ctx, q, args...) }, key, "")
 }
 
-func (t *tx) user(key string) (licensing.User, error) { return findUser(t.queryRow, key) }
+func (t *tx) user(key string) (licensing.User, error) { return findUser(t.queryRow, key, "") }
+
+// userLock finds a person and locks the row with lock (the dialect's FOR
+// UPDATE or FOR SHARE), ordering this transaction against changes to them.
+func (t *tx) userLock(key, lock string) (licensing.User, error) {
+	return findUser(t.queryRow, key, lock)
+}
 
 // UserFilter narrows ListUsers.
 type UserFilter struct {
@@ -112,6 +118,12 @@ func userArgs(u licensing.User) []any {
 // that already name someone else: a person must resolve to one identity
 // everywhere, or decisions and seats would follow the wrong person.
 func (t *tx) checkIdentity(u licensing.User) error {
+	if t.s.d.LockKey != nil {
+		// Two concurrent creates must not both take one email or ID.
+		if err := t.s.d.LockKey(t.ctx, t.Tx, "identity"); err != nil {
+			return err
+		}
+	}
 	fields := []struct{ field, value string }{{"user_name", u.UserName}, {"email", u.Email}, {"employee_id", u.EmployeeID}, {"external_id", u.ExternalID}}
 	for _, f := range fields {
 		if f.value == "" {
@@ -184,7 +196,7 @@ func (s *Store) UpdateUser(ctx context.Context, a licensing.Actor, u licensing.U
 		return u, err
 	}
 	err := s.write(ctx, func(t *tx) error {
-		old, err := t.user(u.ID)
+		old, err := t.userLock(u.ID, t.s.d.ForUpdate)
 		if err != nil {
 			return err
 		}
@@ -222,7 +234,7 @@ func (s *Store) UpdateUser(ctx context.Context, a licensing.Actor, u licensing.U
 // lease and session; their history stays.
 func (s *Store) DeleteUser(ctx context.Context, a licensing.Actor, key string) error {
 	return s.write(ctx, func(t *tx) error {
-		u, err := t.user(key)
+		u, err := t.userLock(key, t.s.d.ForUpdate)
 		if err != nil {
 			return err
 		}
@@ -320,6 +332,9 @@ func (s *Store) LoadPeople(ctx context.Context) ([]licensing.Person, error) {
 		out = append(out, licensing.Person{User: u})
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: load people: %w", err)
+	}
 	members, err := s.listMembers(ctx, `1 = ?`, 1)
 	if err != nil {
 		return nil, err

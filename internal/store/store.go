@@ -29,8 +29,9 @@ type Dialect struct {
 	Name string
 	// Numbered placeholders ($1) instead of '?'.
 	Numbered bool
-	// ForUpdate locks selected rows ("" where the database has one writer).
-	ForUpdate string
+	// ForUpdate and ForShare lock selected rows ("" where the database has
+	// one writer).
+	ForUpdate, ForShare string
 	// SkipLocked is appended to the slot search so concurrent checkouts pick
 	// different free slots instead of queueing on one.
 	SkipLocked string
@@ -95,7 +96,8 @@ type Store struct {
 
 	writeQ        chan writeJob
 	committerDone chan struct{}
-	auditHead     *audit.Entry // newest chained entry, owned by the committer
+	closeMu       sync.RWMutex // guards closed against sends on writeQ
+	closed        bool
 	closeOnce     sync.Once
 }
 
@@ -125,8 +127,8 @@ func (s *Store) prepareWanted(ctx context.Context, cache *sync.Map, miss *atomic
 	}
 	cache.Range(func(k, v any) bool {
 		if st, _ := v.(*sql.Stmt); st == nil {
-			if st, err := db.PrepareContext(ctx, k.(string)); err == nil {
-				cache.Store(k, st)
+			if st, err := db.PrepareContext(ctx, k.(string)); err == nil && !cache.CompareAndSwap(k, v, st) {
+				_ = st.Close() // another goroutine prepared it first
 			}
 		}
 		return true
@@ -232,7 +234,12 @@ func (s *Store) Close() error {
 		err = c.Close()
 	}
 	if s.writeQ != nil {
-		s.closeOnce.Do(func() { close(s.writeQ) })
+		s.closeOnce.Do(func() {
+			s.closeMu.Lock()
+			s.closed = true
+			close(s.writeQ)
+			s.closeMu.Unlock()
+		})
 		<-s.committerDone
 	}
 	for _, m := range []*sync.Map{&s.wstmts, &s.rstmts} {
@@ -450,6 +457,10 @@ func (s *Store) publish(changes []Change) {
 		n.Notify(keys)
 	}
 }
+
+// errClosed answers writes that arrive after Close (a request still running
+// when shutdown timed out).
+var errClosed = errors.New("store: closed")
 
 // errRetry marks a conflict that running the transaction again resolves.
 var errRetry = errors.New("transient conflict")

@@ -170,6 +170,9 @@ func (p *Pages) console(w http.ResponseWriter, r *http.Request) {
 
 // recentAudit returns the newest n entries, newest first.
 func (p *Pages) recentAudit(ctx context.Context, n int) ([]audit.Entry, error) {
+	if _, err := p.svc.Store.ChainPending(ctx); err != nil {
+		return nil, err
+	}
 	seq, _, err := p.svc.Store.AuditHead(ctx)
 	if err != nil {
 		return nil, err

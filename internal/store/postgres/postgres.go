@@ -29,6 +29,7 @@ func Dialect(dsn, instance string, log *slog.Logger) store.Dialect {
 		Name:        "postgres",
 		Numbered:    true,
 		ForUpdate:   " FOR UPDATE",
+		ForShare:    " FOR SHARE",
 		SkipLocked:  " FOR UPDATE SKIP LOCKED",
 		Types:       map[string]string{"serial": "BIGSERIAL PRIMARY KEY", "float": "DOUBLE PRECISION"},
 		LockKey:     lockKey,
