@@ -53,7 +53,30 @@ type Engine struct {
 	writeMu  sync.Mutex // orders person writes so alias updates stay consistent
 	// ended remembers recently ended leases (under writeMu) so a late
 	// PutLease of one, published out of order, cannot bring it back.
-	ended map[string]time.Time
+	ended endedLeases
+}
+
+// endedLeases is a set of lease ids kept for at least endedKeep: two
+// generations, the older dropped whole when the newer is endedKeep old, so
+// adding and asking are O(1).
+type endedLeases struct {
+	cur, prev map[string]struct{}
+	since     time.Time
+}
+
+const endedKeep = 5 * time.Minute
+
+func (s *endedLeases) add(id string, now time.Time) {
+	if s.cur == nil || now.Sub(s.since) > endedKeep {
+		s.prev, s.cur, s.since = s.cur, map[string]struct{}{}, now
+	}
+	s.cur[id] = struct{}{}
+}
+
+func (s *endedLeases) has(id string) bool {
+	_, a := s.cur[id]
+	_, b := s.prev[id]
+	return a || b
 }
 
 // NewEngine returns an empty engine using now as its clock.
@@ -178,7 +201,7 @@ func (e *Engine) PutPerson(p Person) {
 func (e *Engine) putLocked(p Person, v *personView) {
 	v.gen = e.genLocked(p.User.ID) + 1
 	for i := 0; i < len(v.leases); i++ {
-		if _, gone := e.ended[v.leases[i].ID]; gone {
+		if e.ended.has(v.leases[i].ID) {
 			v.leases = append(v.leases[:i], v.leases[i+1:]...)
 			i--
 		}
@@ -382,8 +405,8 @@ func (e *Engine) patchLeases(userID, leaseID string, l *Lease) {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	if l == nil {
-		e.rememberEnded(leaseID)
-	} else if _, gone := e.ended[leaseID]; gone {
+		e.ended.add(leaseID, e.now())
+	} else if e.ended.has(leaseID) {
 		return // ended already: this is a late, out-of-order update
 	}
 	old, ok := e.people.Get(userID)
@@ -408,21 +431,4 @@ func (e *Engine) patchLeases(userID, leaseID string, l *Lease) {
 		next.leases = append(next.leases, nv)
 	}
 	e.people.Put(userID, &next)
-}
-
-// rememberEnded records an ended lease, forgetting old entries so the set
-// stays small; ten minutes is far longer than any publish delay.
-func (e *Engine) rememberEnded(leaseID string) {
-	now := e.now()
-	if e.ended == nil {
-		e.ended = map[string]time.Time{}
-	}
-	if len(e.ended) > 10_000 {
-		for id, at := range e.ended {
-			if now.Sub(at) > 10*time.Minute {
-				delete(e.ended, id)
-			}
-		}
-	}
-	e.ended[leaseID] = now
 }
