@@ -9,10 +9,11 @@ import (
 )
 
 // Group commit: where the database has a single writer (SQLite), concurrent
-// write requests are run one after another inside one transaction, each in
-// its own savepoint, and committed together. A request that fails rolls back
-// to its savepoint without touching its neighbours; the commit, which is the
-// expensive part (WAL frames and syscalls), is paid once per batch.
+// write requests are run one after another inside one transaction and
+// committed together; the commit, the expensive part (WAL frames and
+// syscalls), is paid once per batch. A request that fails is isolated by
+// running the batch again with a savepoint per request, so it never touches
+// its neighbours.
 
 const maxBatch = 128
 
@@ -65,61 +66,80 @@ func (s *Store) runCommitter() {
 }
 
 func (s *Store) commitBatch(batch []writeJob) {
-	results := make([]writeResult, len(batch))
-	var entries []audit.Entry
-	fail := func(err error) {
-		for _, j := range batch {
-			j.done <- writeResult{err: err}
+	// Optimistically run the batch without savepoints (two statements a job
+	// saved); jobs almost never fail, and when one does the batch is rolled
+	// back whole and run again with a savepoint around each job.
+	results, ok := s.runBatch(batch, false)
+	if !ok {
+		results, _ = s.runBatch(batch, true)
+	}
+	for i, j := range batch {
+		j.done <- results[i]
+	}
+}
+
+// runBatch runs and commits batch in one transaction. Without savepoints it
+// gives up (ok=false, nothing written) at the first failing job.
+func (s *Store) runBatch(batch []writeJob, savepoints bool) (results []writeResult, ok bool) {
+	results = make([]writeResult, len(batch))
+	bg := context.Background()
+	failAll := func(err error) ([]writeResult, bool) {
+		for i := range results {
+			results[i] = writeResult{err: err}
 		}
+		return results, true
 	}
-	sqlTx, err := s.db.BeginTx(context.Background(), nil)
+	sqlTx, err := s.db.BeginTx(bg, nil)
 	if err != nil {
-		fail(fmt.Errorf("store: begin: %w", err))
-		return
+		return failAll(fmt.Errorf("store: begin: %w", err))
 	}
+	var entries []audit.Entry
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			results[i].err = err
 			continue
 		}
-		if _, err := s.txExec(context.Background(), sqlTx, "SAVEPOINT job"); err != nil {
-			results[i].err = fmt.Errorf("store: savepoint: %w", err)
-			continue
+		if savepoints {
+			if _, err := s.txExec(bg, sqlTx, "SAVEPOINT job"); err != nil {
+				results[i].err = fmt.Errorf("store: savepoint: %w", err)
+				continue
+			}
 		}
 		t := &tx{Tx: sqlTx, s: s, ctx: s.detach(j.ctx), now: s.now().UTC().Truncate(time.Microsecond)}
-		if err := j.fn(t); err != nil {
+		err := j.fn(t)
+		switch {
+		case err != nil && !savepoints:
+			_ = sqlTx.Rollback()
+			return nil, false
+		case err != nil:
 			results[i].err = err
-			if _, rerr := s.txExec(context.Background(), sqlTx, "ROLLBACK TO SAVEPOINT job"); rerr != nil {
+			if _, rerr := s.txExec(bg, sqlTx, "ROLLBACK TO SAVEPOINT job"); rerr != nil {
 				_ = sqlTx.Rollback()
-				fail(fmt.Errorf("store: rollback to savepoint: %w", rerr))
-				return
+				return failAll(fmt.Errorf("store: rollback to savepoint: %w", rerr))
 			}
-		} else {
+		default:
 			results[i] = writeResult{changes: t.changes, refused: t.refused}
 			entries = append(entries, t.audit...)
 		}
-		if _, err := s.txExec(context.Background(), sqlTx, "RELEASE SAVEPOINT job"); err != nil {
-			_ = sqlTx.Rollback()
-			fail(fmt.Errorf("store: release savepoint: %w", err))
-			return
+		if savepoints {
+			if _, err := s.txExec(bg, sqlTx, "RELEASE SAVEPOINT job"); err != nil {
+				_ = sqlTx.Rollback()
+				return failAll(fmt.Errorf("store: release savepoint: %w", err))
+			}
 		}
 	}
 	if len(entries) > 0 {
 		// The head is read in the batch's transaction, not cached: another
 		// process (a CLI command on the same file) may have chained since.
-		if _, err := s.appendChained(context.Background(), sqlTx, nil, entries); err != nil {
+		if _, err := s.appendChained(bg, sqlTx, nil, entries); err != nil {
 			_ = sqlTx.Rollback()
-			fail(err)
-			return
+			return failAll(err)
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
-		fail(fmt.Errorf("store: commit: %w", err))
-		return
+		return failAll(fmt.Errorf("store: commit: %w", err))
 	}
-	for i, j := range batch {
-		j.done <- results[i]
-	}
+	return results, true
 }
 
 // writeGrouped hands fn to the committer and waits for its batch to commit.
