@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
+	"github.com/seatkeeper/seatkeeper/internal/benchmark"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
@@ -220,34 +220,13 @@ func members(user string, pools ...string) []licensing.Member {
 	return ms
 }
 
-// benchEngine is internal/licensing's benchEngine (test helpers cannot be
-// imported): a named agent pool, a concurrent agent pool and the change
-// module, every person on a named agent seat and a named change seat.
+// benchEngine is the engine the repository's own decision benchmarks use
+// (internal/benchmark.Company): every person on a named agent seat and a
+// named change seat, beside a concurrent agent pool.
 func benchEngine(n int) *licensing.Engine {
-	e := licensing.NewEngine(time.Now)
-	skus := []licensing.SKU{
-		{Key: "agent", Name: "Agent", Tier: licensing.TierFulfiller, MonthlyPrice: 95},
-		{Key: "change", Name: "Change", Tier: licensing.TierModule, Requires: []string{"agent"}, MonthlyPrice: 30},
-		{Key: "requester", Name: "Requester", Tier: licensing.TierRequester},
-	}
-	pools := []licensing.Pool{
-		{ID: "agents-named", SKU: "agent", Model: licensing.ModelNamed, Seats: n, MonthlyPrice: 95},
-		{ID: "agents-floating", SKU: "agent", Model: licensing.ModelConcurrent, Seats: n, MonthlyPrice: 140},
-		{ID: "change-named", SKU: "change", Model: licensing.ModelNamed, Seats: n, MonthlyPrice: 30},
-	}
-	for i := range pools {
-		if err := pools[i].Validate(); err != nil {
-			panic(err)
-		}
-	}
-	if err := e.SetCatalog(skus, pools, licensing.DefaultPolicy()); err != nil {
+	e, _, err := benchmark.Company(n)
+	if err != nil {
 		panic(err)
 	}
-	ppl := make([]licensing.Person, n)
-	for i := range ppl {
-		u := licensing.User{ID: userID(i), UserName: fmt.Sprintf("user%06d@example.com", i), Kind: licensing.KindPerson, Active: true}
-		ppl[i] = licensing.Person{User: u, Members: members(u.ID, "agents-named", "change-named")}
-	}
-	e.LoadPeople(ppl)
 	return e
 }
