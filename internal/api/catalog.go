@@ -76,21 +76,15 @@ func (s *Server) getSKUStatus(w http.ResponseWriter, r *http.Request, key string
 
 func (s *Server) updateSKU(w http.ResponseWriter, r *http.Request) {
 	var in skuJSON
-	if err := decode(w, r, &in); err != nil {
+	if err := decodeAt(w, r, &in, &in.Key, "key", "key"); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	key := r.PathValue("key")
-	if in.Key != "" && in.Key != key {
-		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "key", "key in body differs from the path"))
-		return
-	}
-	in.Key = key
 	if err := s.store.PutSKU(r.Context(), actorOf(r), in.domain(), false); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.getSKUStatus(w, r, key, http.StatusOK)
+	s.getSKUStatus(w, r, in.Key, http.StatusOK)
 }
 
 func (s *Server) deleteSKU(w http.ResponseWriter, r *http.Request) {
@@ -291,16 +285,11 @@ func (s *Server) createPool(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) updatePool(w http.ResponseWriter, r *http.Request) {
 	var in poolJSON
-	if err := decode(w, r, &in); err != nil {
+	if err := decodeAt(w, r, &in, &in.ID, "pool", "id"); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	id := r.PathValue("pool")
-	if in.ID != "" && in.ID != id {
-		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "id", "id in body differs from the path"))
-		return
-	}
-	in.ID = id
+	id := in.ID
 	p, err := in.domain()
 	if err == nil {
 		err = s.store.UpdatePool(r.Context(), actorOf(r), p)

@@ -96,6 +96,20 @@ func isEmptyBody(err error) bool {
 	return ok && e.Message == emptyBody
 }
 
+// decodeAt decodes a PUT body whose own key, if it names one, must be the
+// one in the path (param); the path's key is then filled in.
+func decodeAt(w http.ResponseWriter, r *http.Request, v any, key *string, param, field string) error {
+	if err := decode(w, r, v); err != nil {
+		return err
+	}
+	path := r.PathValue(param)
+	if *key != "" && *key != path {
+		return licensing.FieldErrorf(licensing.CodeInvalid, field, "%s in body differs from the path", field)
+	}
+	*key = path
+	return nil
+}
+
 func jsonError(err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
