@@ -108,6 +108,12 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
+	if args[0] != "verify" && args[0] != "export" {
+		return &exitError{code: 2, err: fmt.Errorf("unknown audit command %q", args[0])}
+	}
+	if *format != "jsonl" && *format != "csv" {
+		return &exitError{code: 2, err: fmt.Errorf("unknown format %q: want jsonl or csv", *format)}
+	}
 	st, err := openStore(ctx, d.db, newLogger(env.Stderr, "warn"))
 	if err != nil {
 		return err
