@@ -101,8 +101,9 @@ func (s *Service) applyChanges(ctx context.Context, changes []store.Change) {
 	s.apply(ctx, reload)
 }
 
-// apply refreshes the engine for changed keys. Errors are logged: the next
-// change or the periodic full reload repairs a missed refresh.
+// apply refreshes the engine for changed keys. Errors are logged, not
+// returned: the write they follow has committed, and the key is refreshed
+// again at its next change (or by a full reload after a reconnect).
 func (s *Service) apply(ctx context.Context, keys []string) {
 	for _, k := range keys {
 		if err := s.applyKey(ctx, k); err != nil {
