@@ -107,31 +107,28 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 }
 
 // updateUser replaces a person's attributes; an omitted "active" keeps the
-// current state so a partial client cannot deactivate someone by accident.
+// current state (read in the update's own transaction) so a partial client
+// can neither deactivate someone by accident nor undo a deactivation.
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	var in userJSON
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	old, err := s.store.GetUser(r.Context(), r.PathValue("user"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if in.ID != "" && in.ID != old.ID {
-		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "id", "id cannot change"))
-		return
-	}
-	u := in.domain()
-	u.ID = old.ID
-	if in.Active == nil {
-		u.Active = old.Active
-	}
-	if u.Kind == "" {
-		u.Kind = old.Kind
-	}
-	u, err = s.store.UpdateUser(r.Context(), actorOf(r), u)
+	u, err := s.store.UpdateUserFunc(r.Context(), actorOf(r), r.PathValue("user"), func(old licensing.User) (licensing.User, error) {
+		if in.ID != "" && in.ID != old.ID {
+			return old, licensing.FieldErrorf(licensing.CodeInvalid, "id", "id cannot change")
+		}
+		u := in.domain()
+		u.ID = old.ID
+		if in.Active == nil {
+			u.Active = old.Active
+		}
+		if u.Kind == "" {
+			u.Kind = old.Kind
+		}
+		return u, nil
+	})
 	if err != nil {
 		s.fail(w, r, err)
 		return

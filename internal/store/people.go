@@ -192,12 +192,23 @@ func (t *tx) setGroups(id string, groups []string) error {
 // UpdateUser replaces a person's attributes. Deactivating a person ends their
 // sessions and leases and revokes every seat, in the same transaction.
 func (s *Store) UpdateUser(ctx context.Context, a licensing.Actor, u licensing.User) (licensing.User, error) {
-	if err := u.Validate(); err != nil {
-		return u, err
-	}
+	return s.UpdateUserFunc(ctx, a, u.ID, func(licensing.User) (licensing.User, error) { return u, nil })
+}
+
+// UpdateUserFunc updates the person behind key to what change makes of their
+// current record, read and locked in the same transaction: fields a caller
+// leaves as they are (say, active) cannot undo a concurrent change.
+func (s *Store) UpdateUserFunc(ctx context.Context, a licensing.Actor, key string, change func(old licensing.User) (licensing.User, error)) (licensing.User, error) {
+	var u licensing.User
 	err := s.write(ctx, func(t *tx) error {
-		old, err := t.userLock(u.ID, t.s.d.ForUpdate)
+		old, err := t.userLock(key, t.s.d.ForUpdate)
 		if err != nil {
+			return err
+		}
+		if u, err = change(old); err != nil {
+			return err
+		}
+		if err := u.Validate(); err != nil {
 			return err
 		}
 		u.ID, u.CreatedAt, u.UpdatedAt = old.ID, old.CreatedAt, t.now
