@@ -334,7 +334,7 @@ func (t *tx) endLeaseIf(a licensing.Actor, leaseID, reason string, expiredOnly b
 		return fmt.Errorf("store: free slot: %w", err)
 	}
 	t.leaseChanged(ended, true)
-	return t.record(a, "lease.end", "pool:"+pool+"/user:"+user, reason, "lease="+leaseID)
+	return t.record(a, "lease.end", "pool:"+pool+"/user:"+t.userName(user), reason, "lease="+leaseID)
 }
 
 // EndLease ends a lease on an administrator's word.
@@ -648,7 +648,7 @@ func (t *tx) endSessionLeases(a licensing.Actor, ss licensing.Session, reason st
 	}
 	ss.EndedAt, ss.EndReason = t.now, reason
 	t.sessionChanged(ss)
-	return t.record(a, "session.end", "user:"+ss.User, reason, "session="+ss.ID)
+	return t.record(a, "session.end", "user:"+t.userName(ss.User), reason, "session="+ss.ID)
 }
 
 func (t *tx) endUserSessions(a licensing.Actor, userID, reason string) error {

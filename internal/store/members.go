@@ -158,7 +158,7 @@ func (t *tx) revokeMember(a licensing.Actor, poolID, userID, reason string, quie
 		return err
 	}
 	t.changed(PersonKey(userID))
-	return t.record(a, "seat.revoke", "pool:"+poolID+"/user:"+userID, "ok", "reason="+reason)
+	return t.record(a, "seat.revoke", "pool:"+poolID+"/user:"+t.userName(userID), "ok", "reason="+reason)
 }
 
 // denial records a refused request for the reports and the audit log.
@@ -167,7 +167,7 @@ func (t *tx) denial(a licensing.Actor, userID, poolID, capability, reason string
 		micro(t.now), userID, poolID, capability, reason, a.Name); err != nil {
 		return fmt.Errorf("store: denial: %w", err)
 	}
-	subject := "user:" + userID
+	subject := "user:" + t.userName(userID)
 	if poolID != "" {
 		subject = "pool:" + poolID + "/" + subject
 	}

@@ -61,6 +61,17 @@ func (s *Store) GetUser(ctx context.Context, key string) (licensing.User, error)
 
 func (t *tx) user(key string) (licensing.User, error) { return findUser(t.queryRow, key, "") }
 
+// userName names a person for an audit subject, as every entry does: by
+// user name, or by the key given when no such person exists (an unknown
+// user in a denial, say).
+func (t *tx) userName(id string) string {
+	var name string
+	if err := t.queryRow(`SELECT user_name FROM users WHERE id = ?`, id).Scan(&name); err != nil {
+		return id
+	}
+	return name
+}
+
 // userLock finds a person and locks the row with lock (the dialect's FOR
 // UPDATE or FOR SHARE), ordering this transaction against changes to them.
 func (t *tx) userLock(key, lock string) (licensing.User, error) {
