@@ -252,17 +252,13 @@ func (s *Server) writePool(w http.ResponseWriter, r *http.Request, id string, st
 		s.fail(w, r, err)
 		return
 	}
-	usage, err := s.store.Usage(r.Context())
+	u, err := s.store.PoolUsageOf(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	out := poolOut(p)
-	for _, u := range usage {
-		if u.Pool == id {
-			out.Usage = usageOut(p, u)
-		}
-	}
+	out.Usage = usageOut(p, u)
 	writeJSON(w, status, out)
 }
 

@@ -32,16 +32,28 @@ func (e *Engine) Decide(userKey, capability, sessionID string) Decision {
 	}
 	clk := clock{now: e.now}
 	var first Via
+	// Leases used are marked active only once the whole request is allowed,
+	// so a denied request never keeps a seat alive. A fixed array: no
+	// allocation on the allow path.
+	var used [4]*leaseView
+	nUsed := 0
 	for i := range cv.needs {
 		n := &cv.needs[i]
-		via, checkout := e.seatFor(c, p, n, &clk)
+		via, checkout, lease := e.seatFor(c, p, n, &clk)
 		if via.Kind != "" {
 			if i == 0 {
 				first = via
 			}
+			if lease != nil && nUsed < len(used) {
+				used[nUsed] = lease
+				nUsed++
+			}
 			continue
 		}
 		return e.deny(c, p, cv, i, checkout, sess, &clk)
+	}
+	for _, l := range used[:nUsed] {
+		l.touched.Store(clk.get().UnixNano())
 	}
 	return Decision{Allow: true, Via: first, User: id}
 }
@@ -49,7 +61,7 @@ func (e *Engine) Decide(userKey, capability, sessionID string) Decision {
 // seatFor finds the cheapest seat of p that satisfies n: a named seat first,
 // then a held lease. It returns the cheapest registered concurrent pool as
 // checkout when only a lease could serve.
-func (e *Engine) seatFor(c *catalogView, p *personView, n *need, clk *clock) (Via, string) {
+func (e *Engine) seatFor(c *catalogView, p *personView, n *need, clk *clock) (Via, string, *leaseView) {
 	var best *poolView
 	var conc *poolView
 	for i, id := range p.pools {
@@ -71,7 +83,7 @@ func (e *Engine) seatFor(c *catalogView, p *personView, n *need, clk *clock) (Vi
 		}
 	}
 	if best != nil {
-		return Via{Kind: ViaNamed, Pool: best.ID, SKU: best.SKU}, ""
+		return Via{Kind: ViaNamed, Pool: best.ID, SKU: best.SKU}, "", nil
 	}
 	var lease *leaseView
 	var lp *poolView
@@ -85,13 +97,12 @@ func (e *Engine) seatFor(c *catalogView, p *personView, n *need, clk *clock) (Vi
 		}
 	}
 	if lease != nil {
-		lease.touched.Store(clk.get().UnixNano())
-		return Via{Kind: ViaConcurrent, Pool: lp.ID, SKU: lp.SKU, Lease: lease.ID}, ""
+		return Via{Kind: ViaConcurrent, Pool: lp.ID, SKU: lp.SKU, Lease: lease.ID}, "", lease
 	}
 	if conc != nil {
-		return Via{}, conc.ID
+		return Via{}, conc.ID, nil
 	}
-	return Via{}, ""
+	return Via{}, "", nil
 }
 
 // deny builds the denial for the first unmet need i. A checkout is only
@@ -102,7 +113,7 @@ func (e *Engine) deny(c *catalogView, p *personView, cv *capView, i int, checkou
 	module, unmet := false, false
 	for j := i; j < len(cv.needs); j++ {
 		n := &cv.needs[j]
-		v, co := e.seatFor(c, p, n, clk)
+		v, co, _ := e.seatFor(c, p, n, clk)
 		if v.Kind != "" || co != "" {
 			continue
 		}

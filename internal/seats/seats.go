@@ -22,6 +22,9 @@ type Service struct {
 	Engine *licensing.Engine
 	log    *slog.Logger
 	cfg    Config
+	// near holds the pools last seen at or above their warning threshold;
+	// only the sweep goroutine touches it.
+	near map[string]bool
 }
 
 // Config tunes the background work.
@@ -247,19 +250,28 @@ func (s *Service) sweep(ctx context.Context) {
 	s.warnNearCapacity(ctx)
 }
 
-// warnNearCapacity logs pools at or above their warning threshold (as
-// ServiceNow's near-capacity notice); metrics carry the same flag.
+// warnNearCapacity logs when a pool reaches its warning threshold (as
+// ServiceNow's near-capacity notice) and when it drops below again, once
+// each; metrics carry the flag at every scrape.
 func (s *Service) warnNearCapacity(ctx context.Context) {
 	usage, err := s.Store.Usage(ctx)
 	if err != nil {
 		s.log.Error("usage", "err", err)
 		return
 	}
+	if s.near == nil {
+		s.near = map[string]bool{}
+	}
 	for _, u := range usage {
 		p, ok := s.Engine.Pool(u.Pool)
-		if ok && NearCapacity(p, u.Held) {
+		near := ok && NearCapacity(p, u.Held)
+		switch {
+		case near && !s.near[u.Pool]:
 			s.log.Warn("pool near capacity", "pool", u.Pool, "held", u.Held, "seats", u.Seats, "warn_at", p.WarnAt, "overdraft_in_use", u.Overdraft)
+		case !near && s.near[u.Pool]:
+			s.log.Info("pool back below its warning threshold", "pool", u.Pool, "held", u.Held, "seats", u.Seats)
 		}
+		s.near[u.Pool] = near
 	}
 }
 

@@ -19,14 +19,29 @@ type PoolUsage struct {
 }
 
 // Usage reports every pool's occupancy.
-func (s *Store) Usage(ctx context.Context) ([]PoolUsage, error) {
+func (s *Store) Usage(ctx context.Context) ([]PoolUsage, error) { return s.usage(ctx, "") }
+
+// PoolUsageOf reports one pool's occupancy.
+func (s *Store) PoolUsageOf(ctx context.Context, pool string) (PoolUsage, error) {
+	list, err := s.usage(ctx, pool)
+	if err != nil {
+		return PoolUsage{}, err
+	}
+	if len(list) == 0 {
+		return PoolUsage{}, notFound("pool", pool)
+	}
+	return list[0], nil
+}
+
+// usage reads the occupancy of one pool, or of all when pool is "".
+func (s *Store) usage(ctx context.Context, pool string) ([]PoolUsage, error) {
 	rows, err := s.readRows(ctx, `SELECT p.id, p.model, p.seats, p.seats + p.overdraft,
 		(SELECT count(*) FROM leases l WHERE l.pool_id = p.id AND l.ended_at = 0),
 		(SELECT count(*) FROM leases l WHERE l.pool_id = p.id AND l.ended_at = 0 AND l.overdraft = 1),
 		(SELECT count(*) FROM members m WHERE m.pool_id = p.id AND m.revoked_at = 0 AND m.state = 'active'),
 		(SELECT count(*) FROM members m WHERE m.pool_id = p.id AND m.revoked_at = 0 AND m.state = 'pending'),
 		(SELECT count(*) FROM queue_entries q WHERE q.pool_id = p.id)
-		FROM pools p ORDER BY p.id`)
+		FROM pools p WHERE ? = '' OR p.id = ? ORDER BY p.id`, pool, pool)
 	if err != nil {
 		return nil, fmt.Errorf("store: usage: %w", err)
 	}
