@@ -1,9 +1,12 @@
 package api
 
 import (
+	"encoding/json"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
 // snapshot is what bad input must leave alone: every list the API reads
@@ -17,8 +20,26 @@ func (e *testEnv) snapshot() snapshot {
 	e.t.Helper()
 	s := snapshot{lists: map[string]string{}, audit: e.auditCount()}
 	for _, p := range []string{"/api/v1/pools", "/api/v1/users", "/api/v1/skus", "/api/v1/policy", "/api/v1/leases", "/api/v1/sessions", "/api/v1/tokens",
-		"/api/v1/pools/agents-named/members", "/api/v1/pools/agents-floating/members"} {
+		"/api/v1/pools/agents-named/members", "/api/v1/pools/agents-floating/members",
+		"/api/v1/tickets?limit=500", "/api/v1/proposals?limit=1000", "/api/v1/integrations"} {
 		s.lists[p] = string(e.must(200, "GET", p, nil).Body)
+	}
+	// Each ticket whole (notes and history too), and the knowledge base as
+	// a person reads it (when ann is there to read it).
+	var tl struct {
+		Tickets []struct {
+			Number string `json:"number"`
+		} `json:"tickets"`
+	}
+	if err := json.Unmarshal([]byte(s.lists["/api/v1/tickets?limit=500"]), &tl); err != nil {
+		e.t.Fatalf("tickets list: %v", err)
+	}
+	for _, tk := range tl.Tickets {
+		p := "/api/v1/tickets/" + tk.Number
+		s.lists[p] = string(e.must(200, "GET", p, nil).Body)
+	}
+	if r := e.call("GET", "/api/v1/articles", nil, ActingUserHeader, "ann@example.com"); r.Status == 200 {
+		s.lists["/api/v1/articles"] = string(r.Body)
 	}
 	return s
 }
@@ -34,6 +55,20 @@ func TestBadInput(t *testing.T) {
 	e.must(201, "POST", "/api/v1/skus", `{"key":"tools","tier":"fulfiller"}`)
 	e.must(201, "POST", "/api/v1/skus", `{"key":"toolsmod","tier":"module","requires":["tools"]}`)
 	e.must(201, "POST", "/api/v1/users", `{"user_name":"slack-hub","kind":"service"}`)
+	// The service desk: bob's ticket, an integration in propose mode, and
+	// the proposal it holds.
+	e.newTicket(e.admin, "bob@example.com", "VPN down")
+	hub := e.newIntegration("hub", "propose")
+	var held struct {
+		Proposal string `json:"proposal"`
+	}
+	if r := e.request("POST", "/api/v1/tickets/INC-000001/transition", hub.Token, `{"to":"in_progress"}`, as("bob@example.com")...); r.Status != 202 {
+		t.Fatalf("proposal: status %d; body %s", r.Status, r)
+	} else {
+		r.into(t, &held)
+	}
+	const okTicket = `{"title":"VPN down"`
+	const inc1 = "/api/v1/tickets/INC-000001"
 
 	huge := `{"key":"big","tier":"fulfiller","name":"` + strings.Repeat("x", 1<<20) + `"}`
 	padded := `{"key":"big","tier":"fulfiller"}` + strings.Repeat(" ", 1<<20+1)
@@ -173,6 +208,111 @@ func TestBadInput(t *testing.T) {
 		{"token with a long name", "POST", "/api/v1/tokens", `{"name":"` + strings.Repeat("n", 129) + `","scope":"admin"}`, 400, "invalid_request", "name"},
 		{"revoke an unknown token", "DELETE", "/api/v1/tokens/tok_nope", nil, 404, "not_found", "-"},
 
+		// Tickets (DESIGN §3.4): bodies.
+		{"ticket malformed JSON", "POST", "/api/v1/tickets", `{"title":`, 400, "invalid_request", ""},
+		{"ticket unknown field", "POST", "/api/v1/tickets", okTicket + `,"urgency":"high"}`, 400, "invalid_request", "urgency"},
+		{"ticket title a number", "POST", "/api/v1/tickets", `{"title":5}`, 400, "invalid_request", "title"},
+		{"ticket priority a number", "POST", "/api/v1/tickets", okTicket + `,"priority":1}`, 400, "invalid_request", "priority"},
+		{"ticket empty title", "POST", "/api/v1/tickets", `{"title":"   "}`, 400, "invalid_request", "title"},
+		{"ticket without title", "POST", "/api/v1/tickets", `{"description":"x"}`, 400, "invalid_request", "title"},
+		{"ticket huge title", "POST", "/api/v1/tickets", `{"title":"` + strings.Repeat("t", 201) + `"}`, 400, "invalid_request", "title"},
+		{"ticket huge description", "POST", "/api/v1/tickets", okTicket + `,"description":"` + strings.Repeat("d", 20001) + `"}`, 400, "invalid_request", "description"},
+		{"ticket long category", "POST", "/api/v1/tickets", okTicket + `,"category":"` + strings.Repeat("c", 65) + `"}`, 400, "invalid_request", "category"},
+		{"ticket unknown priority", "POST", "/api/v1/tickets", okTicket + `,"priority":"urgent"}`, 400, "invalid_request", "priority"},
+		{"ticket body over 1 MiB", "POST", "/api/v1/tickets", `{"title":"` + strings.Repeat("t", 1<<20) + `"}`, 413, "request_too_large", ""},
+		{"ticket without a person", "POST", "/api/v1/tickets", okTicket + `}`, 400, "invalid_request", ActingUserHeader},
+		{"transition to an unknown state", "POST", inc1 + "/transition", `{"to":"done"}`, 400, "invalid_request", "to"},
+		{"transition without to", "POST", inc1 + "/transition", `{}`, 400, "invalid_request", "to"},
+		{"transition to a number", "POST", inc1 + "/transition", `{"to":2}`, 400, "invalid_request", "to"},
+		{"transition with an unknown field", "POST", inc1 + "/transition", `{"to":"in_progress","force":true}`, 400, "invalid_request", "force"},
+		{"transition malformed JSON", "POST", inc1 + "/transition", `{"to":"in_progress"`, 400, "invalid_request", ""},
+		{"transition without a person", "POST", inc1 + "/transition", `{"to":"in_progress"}`, 400, "invalid_request", ActingUserHeader},
+		{"transition an unknown ticket", "POST", "/api/v1/tickets/INC-999999/transition", `{"to":"in_progress"}`, 404, "not_found", "-"},
+		{"transition an unknown ticket id", "POST", "/api/v1/tickets/tkt_nope/transition", `{"to":"in_progress"}`, 404, "not_found", "-"},
+		{"assign without assignee", "POST", inc1 + "/assign", `{}`, 400, "invalid_request", "assignee"},
+		{"assign null", "POST", inc1 + "/assign", `{"assignee":null}`, 400, "invalid_request", "assignee"},
+		{"assign a list", "POST", inc1 + "/assign", `{"assignee":["ann@example.com"]}`, 400, "invalid_request", "assignee"},
+		{"assign an unknown person", "POST", inc1 + "/assign", `{"assignee":"nobody"}`, 404, "not_found", "assignee"},
+		{"assign a service account", "POST", inc1 + "/assign", `{"assignee":"slack-hub"}`, 400, "invalid_request", "assignee"},
+		{"assign a requester", "POST", inc1 + "/assign", `{"assignee":"bob@example.com"}`, 400, "invalid_request", "assignee"},
+		{"patch nothing", "PATCH", inc1, `{}`, 400, "invalid_request", ""},
+		{"patch unknown priority", "PATCH", inc1, `{"priority":"urgent"}`, 400, "invalid_request", "priority"},
+		{"patch priority a number", "PATCH", inc1, `{"priority":1}`, 400, "invalid_request", "priority"},
+		{"patch long category", "PATCH", inc1, `{"category":"` + strings.Repeat("c", 65) + `"}`, 400, "invalid_request", "category"},
+		{"patch state", "PATCH", inc1, `{"state":"closed"}`, 400, "invalid_request", "state"},
+		{"patch an unknown ticket", "PATCH", "/api/v1/tickets/INC-999999", `{"priority":"high"}`, 404, "not_found", "-"},
+		{"comment empty body", "POST", inc1 + "/comments", `{"body":"  "}`, 400, "invalid_request", "body"},
+		{"comment body an object", "POST", inc1 + "/comments", `{"body":{}}`, 400, "invalid_request", "body"},
+		{"comment on an unknown ticket", "POST", "/api/v1/tickets/INC-999999/comments", `{"body":"x"}`, 404, "not_found", "-"},
+		{"work note huge body", "POST", inc1 + "/work-notes", `{"body":"` + strings.Repeat("b", 20001) + `"}`, 400, "invalid_request", "body"},
+		{"work note over 1 MiB", "POST", inc1 + "/work-notes", `{"body":"` + strings.Repeat("b", 1<<20) + `"}`, 413, "request_too_large", ""},
+		{"work note unknown field", "POST", inc1 + "/work-notes", `{"body":"x","internal":true}`, 400, "invalid_request", "internal"},
+
+		// Tickets: reads.
+		{"unknown ticket", "GET", "/api/v1/tickets/INC-999999", nil, 404, "not_found", "-"},
+		{"unknown ticket id", "GET", "/api/v1/tickets/tkt_nope", nil, 404, "not_found", "-"},
+		{"malformed ticket number", "GET", "/api/v1/tickets/INC-12x", nil, 404, "not_found", "-"},
+		{"tickets limit=0", "GET", "/api/v1/tickets?limit=0", nil, 400, "invalid_request", "limit"},
+		{"tickets limit=501", "GET", "/api/v1/tickets?limit=501", nil, 400, "invalid_request", "limit"},
+		{"tickets limit=abc", "GET", "/api/v1/tickets?limit=abc", nil, 400, "invalid_request", "limit"},
+		{"tickets before=abc", "GET", "/api/v1/tickets?before=abc", nil, 400, "invalid_request", "before"},
+		{"tickets before=0", "GET", "/api/v1/tickets?before=0", nil, 400, "invalid_request", "before"},
+		{"tickets before=INC-000000", "GET", "/api/v1/tickets?before=INC-000000", nil, 400, "invalid_request", "before"},
+		{"tickets scope=everyone", "GET", "/api/v1/tickets?scope=everyone", nil, 400, "invalid_request", "scope"},
+		{"tickets of an unknown state", "GET", "/api/v1/tickets?state=new,done", nil, 400, "invalid_request", "state"},
+		{"tickets of an unknown priority", "GET", "/api/v1/tickets?priority=urgent", nil, 400, "invalid_request", "priority"},
+		{"tickets search too long", "GET", "/api/v1/tickets?q=" + strings.Repeat("q", 201), nil, 400, "invalid_request", "q"},
+		{"tickets of an unknown assignee", "GET", "/api/v1/tickets?assignee=nobody", nil, 404, "not_found", "assignee"},
+		{"own tickets without a person", "GET", "/api/v1/tickets?scope=mine", nil, 400, "invalid_request", ActingUserHeader},
+
+		// Integrations and proposals (DESIGN §3.5).
+		{"integration malformed JSON", "POST", "/api/v1/integrations", `{"name":"x",`, 400, "invalid_request", ""},
+		{"integration bad mode", "POST", "/api/v1/integrations", `{"name":"fresh","mode":"strict"}`, 400, "invalid_request", "mode"},
+		{"integration without mode", "POST", "/api/v1/integrations", `{"name":"fresh"}`, 400, "invalid_request", "mode"},
+		{"integration mode a number", "POST", "/api/v1/integrations", `{"name":"fresh","mode":1}`, 400, "invalid_request", "mode"},
+		{"integration bad name", "POST", "/api/v1/integrations", `{"name":"Slack Hub","mode":"enforce"}`, 400, "invalid_request", "name"},
+		{"integration without name", "POST", "/api/v1/integrations", `{"mode":"enforce"}`, 400, "invalid_request", "name"},
+		{"integration with a token", "POST", "/api/v1/integrations", `{"name":"fresh","mode":"enforce","token":"sk_mine"}`, 400, "invalid_request", "token"},
+		{"integration over 1 MiB", "POST", "/api/v1/integrations", `{"name":"` + strings.Repeat("n", 1<<20) + `","mode":"enforce"}`, 413, "request_too_large", ""},
+		{"duplicate integration", "POST", "/api/v1/integrations", `{"name":"hub","mode":"enforce"}`, 409, "conflict", "name"},
+		{"integration named as another account", "POST", "/api/v1/integrations", `{"name":"slack-hub","mode":"enforce"}`, 409, "conflict", "name"},
+		{"integration mode changed to a bad mode", "PUT", "/api/v1/integrations/hub", `{"mode":"strict"}`, 400, "invalid_request", "mode"},
+		{"integration mode change renames", "PUT", "/api/v1/integrations/hub", `{"mode":"enforce","name":"x"}`, 400, "invalid_request", "name"},
+		{"mode of an unknown integration", "PUT", "/api/v1/integrations/nope", `{"mode":"enforce"}`, 404, "not_found", "-"},
+		{"get an unknown integration", "GET", "/api/v1/integrations/nope", nil, 404, "not_found", "-"},
+		{"delete an unknown integration", "DELETE", "/api/v1/integrations/nope", nil, 404, "not_found", "-"},
+		{"proposals state=open", "GET", "/api/v1/proposals?state=open", nil, 400, "invalid_request", "state"},
+		{"proposals limit=0", "GET", "/api/v1/proposals?limit=0", nil, 400, "invalid_request", "limit"},
+		{"unknown proposal", "GET", "/api/v1/proposals/prp_nope", nil, 404, "not_found", "-"},
+		{"confirm an unknown proposal", "POST", "/api/v1/proposals/prp_nope/confirm", nil, 404, "not_found", "-"},
+		{"confirm without a person", "POST", "/api/v1/proposals/" + held.Proposal + "/confirm", nil, 400, "invalid_request", ActingUserHeader},
+		{"reject with an unknown field", "POST", "/api/v1/proposals/" + held.Proposal + "/reject", `{"why":"x"}`, 400, "invalid_request", "why"},
+		{"reject with a number reason", "POST", "/api/v1/proposals/" + held.Proposal + "/reject", `{"reason":1}`, 400, "invalid_request", "reason"},
+		{"reject with a huge reason", "POST", "/api/v1/proposals/" + held.Proposal + "/reject", `{"reason":"` + strings.Repeat("r", 20001) + `"}`, 400, "invalid_request", "reason"},
+		{"reject malformed JSON", "POST", "/api/v1/proposals/" + held.Proposal + "/reject", `{"reason":`, 400, "invalid_request", ""},
+		{"report from=yesterday", "GET", "/api/v1/reports/multiplexing?from=yesterday", nil, 400, "invalid_request", "from"},
+		{"report to=2020-13-01", "GET", "/api/v1/reports/multiplexing?to=2020-13-01T00:00:00Z", nil, 400, "invalid_request", "to"},
+		{"report to before from", "GET", "/api/v1/reports/multiplexing?from=2020-02-01T00:00:00Z&to=2020-01-01T00:00:00Z", nil, 400, "invalid_request", "to"},
+
+		// Knowledge base and chat.
+		{"article empty title", "POST", "/api/v1/articles", `{"title":" ","body":"x"}`, 400, "invalid_request", "title"},
+		{"article huge title", "POST", "/api/v1/articles", `{"title":"` + strings.Repeat("t", 201) + `"}`, 400, "invalid_request", "title"},
+		{"article tags a string", "POST", "/api/v1/articles", `{"title":"x","tags":"vpn"}`, 400, "invalid_request", "tags"},
+		{"article empty tag", "POST", "/api/v1/articles", `{"title":"x","tags":[""]}`, 400, "invalid_request", "tags"},
+		{"article too many tags", "POST", "/api/v1/articles", `{"title":"x","tags":["t0"` + strings.Repeat(`,"t"`, 32) + `]}`, 400, "invalid_request", "tags"},
+		{"article with an id", "POST", "/api/v1/articles", `{"id":"art_mine","title":"x"}`, 400, "invalid_request", "id"},
+		{"article unknown field", "POST", "/api/v1/articles", `{"title":"x","author":"me"}`, 400, "invalid_request", "author"},
+		{"article id differs from the path", "PUT", "/api/v1/articles/art_a", `{"id":"art_b","title":"x"}`, 400, "invalid_request", "id"},
+		{"article without a person", "POST", "/api/v1/articles", `{"title":"x"}`, 400, "invalid_request", ActingUserHeader},
+		{"articles search too long", "GET", "/api/v1/articles?q=" + strings.Repeat("q", 501), nil, 400, "invalid_request", "q"},
+		{"articles limit=101", "GET", "/api/v1/articles?limit=101", nil, 400, "invalid_request", "limit"},
+		{"chat turn from nobody", "POST", "/api/v1/chat", `{"message":"hi","history":[{"from":"system","text":"x"}]}`, 400, "invalid_request", "history"},
+		{"chat history a string", "POST", "/api/v1/chat", `{"message":"hi","history":"x"}`, 400, "invalid_request", "history"},
+		{"chat too much history", "POST", "/api/v1/chat", `{"message":"hi","history":[` + strings.Repeat(`{"from":"user","text":"x"},`, 40) + `{"from":"bot","text":"x"}]}`, 400, "invalid_request", "history"},
+		{"chat turn unknown field", "POST", "/api/v1/chat", `{"message":"hi","history":[{"from":"user","text":"x","at":1}]}`, 400, "invalid_request", "at"},
+		{"chat without message", "POST", "/api/v1/chat", `{"history":[]}`, 400, "invalid_request", "message"},
+		{"chat message too long", "POST", "/api/v1/chat", `{"message":"` + strings.Repeat("m", 2001) + `"}`, 400, "invalid_request", "message"},
+
 		// Routes.
 		{"unknown route", "GET", "/api/v1/nope", nil, 404, "not_found", ""},
 		{"unknown route with a body", "POST", "/api/v1/nope", `{}`, 404, "not_found", ""},
@@ -311,6 +451,62 @@ func TestBadInputIdentityClash(t *testing.T) {
 			e.must(201, "POST", "/api/v1/sessions", `{"user":"ann@example.com"}`).into(t, &ss)
 			if ss.User != "ann@example.com" {
 				t.Errorf("session for ann@example.com started for %q", ss.User)
+			}
+		})
+	}
+}
+
+// TestBadInputActing: bad acting-user and session headers on the desk
+// calls, and refusals that need a person to get that far, change nothing.
+func TestBadInputActing(t *testing.T) {
+	e := newTestEnv(t)
+	e.seedDesk()
+	e.must(201, "PUT", "/api/v1/pools/agents-named/members/ann@example.com", nil)
+	e.must(201, "PUT", "/api/v1/pools/agents-floating/members/cid@example.com", nil)
+	desk := e.token("desk", store.ScopePlatform, 0)
+	hub := e.newIntegration("hub", "enforce")
+	e.newTicket(desk, "bob@example.com", "VPN down")
+	var cid sessionOut
+	e.must(201, "POST", "/api/v1/sessions", `{"user":"cid@example.com","lazy":true}`).into(t, &cid)
+	const inc1 = "/api/v1/tickets/INC-000001"
+	ann, bob := as("ann@example.com"), as("bob@example.com")
+
+	for _, tc := range []struct {
+		name         string
+		token        string
+		hdr          []string
+		method, path string
+		body         any
+		status       int
+		code, field  string
+	}{
+		{"unknown acting user for a platform token", desk, as("nobody@example.com"), "POST", "/api/v1/tickets", `{"title":"x"}`, 404, "not_found", ActingUserHeader},
+		{"unknown acting user reading a ticket", desk, as("nobody@example.com"), "GET", inc1, nil, 404, "not_found", ActingUserHeader},
+		{"unknown acting user for the admin token", e.admin, as("E999"), "POST", inc1 + "/transition", `{"to":"in_progress"}`, 404, "not_found", ActingUserHeader},
+		{"overlong acting user", desk, as(strings.Repeat("a", 300)), "POST", "/api/v1/tickets", `{"title":"x"}`, 400, "invalid_request", ActingUserHeader},
+		{"session without a person", desk, []string{SessionHeader, cid.ID}, "POST", inc1 + "/transition", `{"to":"in_progress"}`, 400, "invalid_request", SessionHeader},
+		{"integration without acting user", hub.Token, nil, "POST", "/api/v1/tickets", `{"title":"x"}`, 400, "invalid_request", ActingUserHeader},
+		{"integration with a blank acting user", hub.Token, as("  "), "GET", "/api/v1/tickets?scope=mine", nil, 400, "invalid_request", ActingUserHeader},
+		{"integration bad body", hub.Token, bob, "POST", "/api/v1/tickets", `{"title":""}`, 400, "invalid_request", "title"},
+		{"illegal transition", desk, ann, "POST", inc1 + "/transition", `{"to":"closed"}`, 409, "conflict", "to"},
+		{"assign a requester as an agent", desk, ann, "POST", inc1 + "/assign", `{"assignee":"bob@example.com"}`, 400, "invalid_request", "assignee"},
+		{"unknown article", desk, bob, "GET", "/api/v1/articles/art_nope", nil, 404, "not_found", "-"},
+		{"update an unknown article", desk, ann, "PUT", "/api/v1/articles/art_nope", `{"title":"x"}`, 404, "not_found", "-"},
+		{"delete an unknown article", desk, ann, "DELETE", "/api/v1/articles/art_nope", nil, 404, "not_found", "-"},
+		{"unknown ticket for a requester", desk, bob, "GET", "/api/v1/tickets/INC-000002", nil, 404, "not_found", "-"},
+		{"unknown proposal for an agent", desk, ann, "POST", "/api/v1/proposals/prp_nope/confirm", nil, 404, "not_found", "-"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := e.snapshot()
+			wantError(t, e.request(tc.method, tc.path, tc.token, tc.body, tc.hdr...), tc.status, tc.code, tc.field)
+			after := e.snapshot()
+			if after.audit != before.audit {
+				t.Errorf("audit chain grew from %d to %d entries", before.audit, after.audit)
+			}
+			for p, b := range before.lists {
+				if after.lists[p] != b {
+					t.Errorf("GET %s changed:\n got  %s\n want %s", p, after.lists[p], b)
+				}
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/store"
@@ -72,7 +73,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err := svc.Load(ctx); err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	s := New(svc, log)
+	s := New(svc, desk.New(st, svc, svc.Engine, log), log)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close) // runs before st.Close
 	e := &testEnv{t: t, st: st, svc: svc, api: s, srv: srv, clock: clk}

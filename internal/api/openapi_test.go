@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/audit"
+	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
@@ -391,6 +392,53 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 			Scope string `json:"scope"`
 			TTL   string `json:"ttl"`
 		}{}, nil},
+		// The service desk (DESIGN §3.4, §3.5).
+		{"Ticket", ticketJSON{}, nil},
+		{"Note", noteJSON{}, nil},
+		{"HistoryEntry", historyJSON{}, nil},
+		{"Article", articleJSON{}, nil},
+		{"ArticleInput", articleIn{}, nil},
+		{"ChatTurn", turnJSON{}, nil},
+		{"Integration", integrationJSON{}, nil},
+		{"Proposal", proposalJSON{}, nil},
+		{"ProposalChange", desk.Change{}, nil},
+		{"ProposalNote", desk.Note{}, nil},
+		{"MultiplexingReport", reportJSON{}, nil},
+		{"IntegrationUsage", integrationUsageJSON{}, nil},
+		{"Offender", offenderJSON{}, nil},
+		{"TicketCreate", struct {
+			Title       string `json:"title"`
+			Description string `json:"description"`
+			Category    string `json:"category"`
+			Priority    string `json:"priority"`
+		}{}, nil},
+		{"TicketTransition", struct {
+			To string `json:"to"`
+		}{}, nil},
+		{"TicketAssign", struct {
+			Assignee *string `json:"assignee"`
+		}{}, nil},
+		{"TicketUpdate", struct {
+			Priority string `json:"priority"`
+			Category string `json:"category"`
+		}{}, nil},
+		{"NoteCreate", struct {
+			Body string `json:"body"`
+		}{}, nil},
+		{"ChatRequest", struct {
+			History []turnJSON `json:"history"`
+			Message string     `json:"message"`
+		}{}, nil},
+		{"IntegrationCreate", struct {
+			Name string `json:"name"`
+			Mode string `json:"mode"`
+		}{}, nil},
+		{"IntegrationUpdate", struct {
+			Mode string `json:"mode"`
+		}{}, nil},
+		{"ProposalDecision", struct {
+			Reason string `json:"reason"`
+		}{}, nil},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			s, ok := schemas[tc.schema].(map[string]any)
@@ -563,6 +611,8 @@ func TestOpenAPIAnswersConform(t *testing.T) {
 	call("GET /api/v1/tokens", "/api/v1/tokens", nil)
 	call("DELETE /api/v1/tokens/{id}", "/api/v1/tokens/"+tok.ID, nil)
 
+	deskAnswers(t, e, call, check, platformTok)
+
 	call("DELETE /api/v1/pools/{pool}/members/{user}", "/api/v1/pools/agents-floating/members/cid@example.com", nil)
 	call("DELETE /api/v1/users/{user}", "/api/v1/users/cid@example.com", nil)
 	call("DELETE /api/v1/pools/{pool}", "/api/v1/pools/agents-floating", nil)
@@ -574,6 +624,125 @@ func TestOpenAPIAnswersConform(t *testing.T) {
 			t.Errorf("%s was not exercised", p)
 		}
 	}
+}
+
+// deskAnswers exercises the service desk's operations for
+// TestOpenAPIAnswersConform: ann holds a named agent seat, req is a
+// requester (no seat, no registration).
+func deskAnswers(t *testing.T, e *testEnv, call func(op, path string, body any, hdr ...string) reply, check func(op string, r reply) reply, platformTok string) {
+	t.Helper()
+	call("POST /api/v1/users", "/api/v1/users", person("req", "E300"))
+	ann, req := as("ann@example.com"), as("req@example.com")
+	scim := e.token("okta-desk", store.ScopeSCIM, 0)
+
+	// Tickets.
+	var tk ticketJSON
+	call("POST /api/v1/tickets", "/api/v1/tickets", `{"title":"VPN down","description":"times out","category":"network"}`, req...).into(t, &tk)
+	check("POST /api/v1/tickets", e.request("POST", "/api/v1/tickets", platformTok, `{"title":"Printer jam","priority":"high"}`, req...))
+	call("POST /api/v1/tickets", "/api/v1/tickets", `{"title":" "}`, req...)                                              // 400
+	call("POST /api/v1/tickets", "/api/v1/tickets", `{"title":"x"}`, as("nobody")...)                                     // 404
+	call("POST /api/v1/tickets", "/api/v1/tickets", `{"title":"`+strings.Repeat("x", 1<<20)+`"}`, req...)                 // 413
+	call("POST /api/v1/tickets", "/api/v1/tickets", `{"title":"x"}`, as("req@example.com", SessionHeader, "ses_nope")...) // 401
+	check("POST /api/v1/tickets", e.request("POST", "/api/v1/tickets", scim, `{"title":"x"}`, req...))                    // 403
+	call("GET /api/v1/tickets", "/api/v1/tickets?state=new,in_progress&limit=10", nil)
+	call("GET /api/v1/tickets", "/api/v1/tickets?scope=mine", nil, req...)
+	call("GET /api/v1/tickets", "/api/v1/tickets", nil, req...)         // 403 no_licence
+	call("GET /api/v1/tickets", "/api/v1/tickets?state=done", nil)      // 400
+	call("GET /api/v1/tickets", "/api/v1/tickets?assignee=nobody", nil) // 404
+	call("GET /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.Number, nil)
+	call("GET /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.ID, nil, req...)
+	call("GET /api/v1/tickets/{id}", "/api/v1/tickets/INC-999999", nil)                     // 404
+	call("GET /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.ID, nil, SessionHeader, "ses_x") // 400
+	call("POST /api/v1/tickets/{id}/transition", "/api/v1/tickets/"+tk.Number+"/transition", `{"to":"in_progress"}`, ann...)
+	call("POST /api/v1/tickets/{id}/transition", "/api/v1/tickets/"+tk.Number+"/transition", `{"to":"new"}`, ann...)      // 409
+	call("POST /api/v1/tickets/{id}/transition", "/api/v1/tickets/"+tk.Number+"/transition", `{"to":"done"}`, ann...)     // 400
+	call("POST /api/v1/tickets/{id}/transition", "/api/v1/tickets/"+tk.Number+"/transition", `{"to":"resolved"}`, req...) // 403
+	call("POST /api/v1/tickets/{id}/assign", "/api/v1/tickets/"+tk.Number+"/assign", `{"assignee":"ann@example.com"}`, ann...)
+	call("POST /api/v1/tickets/{id}/assign", "/api/v1/tickets/"+tk.Number+"/assign", `{"assignee":"req@example.com"}`, ann...) // 400
+	call("POST /api/v1/tickets/{id}/assign", "/api/v1/tickets/INC-999999/assign", `{"assignee":""}`, ann...)                   // 404
+	call("PATCH /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.Number, `{"priority":"high","category":"vpn"}`, ann...)
+	call("PATCH /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.Number, `{}`, ann...)                 // 400
+	call("PATCH /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.Number, `{"priority":"low"}`, req...) // 403
+	call("POST /api/v1/tickets/{id}/comments", "/api/v1/tickets/"+tk.Number+"/comments", `{"body":"any news?"}`, req...)
+	call("POST /api/v1/tickets/{id}/comments", "/api/v1/tickets/"+tk.Number+"/comments", `{"body":""}`, req...) // 400
+	call("POST /api/v1/tickets/{id}/work-notes", "/api/v1/tickets/"+tk.Number+"/work-notes", `{"body":"rebooted"}`, ann...)
+	call("POST /api/v1/tickets/{id}/work-notes", "/api/v1/tickets/"+tk.Number+"/work-notes", `{"body":"x"}`, req...) // 403
+	call("GET /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.Number, nil)                                              // with notes and history
+	call("GET /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.Number, nil, req...)
+
+	// A concurrent agent with a lazy session meets a full pool: 409.
+	call("POST /api/v1/pools", "/api/v1/pools", `{"id":"desk-floating","sku":"agent","model":"concurrent","seats":1,"queue":{"max_length":2}}`)
+	var s1, s2 sessionJSON
+	for _, u := range []string{"dee", "eve"} {
+		call("POST /api/v1/users", "/api/v1/users", person(u, "E2"+u))
+		call("PUT /api/v1/pools/{pool}/members/{user}", "/api/v1/pools/desk-floating/members/"+u+"@example.com", nil)
+	}
+	call("POST /api/v1/sessions", "/api/v1/sessions", `{"user":"dee@example.com","lazy":true}`).into(t, &s1)
+	call("POST /api/v1/sessions", "/api/v1/sessions", `{"user":"eve@example.com","lazy":true}`).into(t, &s2)
+	call("POST /api/v1/tickets/{id}/comments", "/api/v1/tickets/"+tk.Number+"/comments", `{"body":"on it"}`, as("dee@example.com", SessionHeader, s1.ID)...)
+	call("POST /api/v1/tickets/{id}/transition", "/api/v1/tickets/"+tk.Number+"/transition", `{"to":"on_hold"}`, as("eve@example.com", SessionHeader, s2.ID)...) // 409
+
+	// Integrations.
+	var hub, bot integrationJSON
+	call("POST /api/v1/integrations", "/api/v1/integrations", `{"name":"slack-hub","mode":"enforce"}`).into(t, &hub)
+	call("POST /api/v1/integrations", "/api/v1/integrations", `{"name":"teams-bot","mode":"propose"}`).into(t, &bot)
+	call("POST /api/v1/integrations", "/api/v1/integrations", `{"name":"slack-hub","mode":"enforce"}`)                          // 409
+	call("POST /api/v1/integrations", "/api/v1/integrations", `{"name":"x","mode":"off"}`)                                      // 400
+	check("POST /api/v1/integrations", e.request("POST", "/api/v1/integrations", platformTok, `{"name":"y","mode":"monitor"}`)) // 403
+	call("GET /api/v1/integrations", "/api/v1/integrations", nil)
+	call("GET /api/v1/integrations/{id}", "/api/v1/integrations/"+hub.ID, nil)
+	call("GET /api/v1/integrations/{id}", "/api/v1/integrations/nope", nil) // 404
+	call("PUT /api/v1/integrations/{id}", "/api/v1/integrations/slack-hub", `{"mode":"monitor"}`)
+	call("PUT /api/v1/integrations/{id}", "/api/v1/integrations/slack-hub", `{"mode":"off"}`) // 400
+	call("PUT /api/v1/integrations/{id}", "/api/v1/integrations/slack-hub", `{"mode":"enforce"}`)
+	check("POST /api/v1/tickets", e.request("POST", "/api/v1/tickets", hub.Token, `{"title":"From Slack"}`, req...))
+	check("POST /api/v1/tickets/{id}/transition", e.request("POST", "/api/v1/tickets/"+tk.Number+"/transition", hub.Token, `{"to":"resolved"}`, req...)) // 403 multiplexing_blocked
+	check("POST /api/v1/tickets", e.request("POST", "/api/v1/tickets", hub.Token, `{"title":"x"}`))                                                      // 400 no acting user
+	var p1, p2 struct {
+		Proposal string `json:"proposal"`
+	}
+	check("POST /api/v1/tickets/{id}/transition", e.request("POST", "/api/v1/tickets/"+tk.Number+"/transition", bot.Token, `{"to":"resolved"}`, req...)).into(t, &p1) // 202
+	check("PATCH /api/v1/tickets/{id}", e.request("PATCH", "/api/v1/tickets/"+tk.Number, bot.Token, `{"priority":"low"}`, req...)).into(t, &p2)
+	check("POST /api/v1/tickets/{id}/assign", e.request("POST", "/api/v1/tickets/"+tk.Number+"/assign", bot.Token, `{"assignee":""}`, req...))
+	check("POST /api/v1/tickets/{id}/work-notes", e.request("POST", "/api/v1/tickets/"+tk.Number+"/work-notes", bot.Token, `{"body":"held"}`, req...))
+	check("POST /api/v1/tickets/{id}/comments", e.request("POST", "/api/v1/tickets/"+tk.Number+"/comments", bot.Token, `{"body":"held"}`, as("ghost@example.com")...))
+	call("GET /api/v1/proposals", "/api/v1/proposals?state=pending", nil)
+	call("GET /api/v1/proposals", "/api/v1/proposals", nil, req...) // 403
+	call("GET /api/v1/proposals", "/api/v1/proposals?state=x", nil) // 400
+	call("GET /api/v1/proposals/{id}", "/api/v1/proposals/"+p1.Proposal, nil, ann...)
+	call("GET /api/v1/proposals/{id}", "/api/v1/proposals/prp_nope", nil)                                                                // 404
+	check("POST /api/v1/proposals/{id}/confirm", e.request("POST", "/api/v1/proposals/"+p1.Proposal+"/confirm", bot.Token, nil, ann...)) // 403
+	call("POST /api/v1/proposals/{id}/confirm", "/api/v1/proposals/"+p1.Proposal+"/confirm", nil, ann...)
+	call("POST /api/v1/proposals/{id}/confirm", "/api/v1/proposals/"+p1.Proposal+"/confirm", nil, ann...) // 409
+	call("POST /api/v1/proposals/{id}/confirm", "/api/v1/proposals/prp_nope/confirm", nil, ann...)        // 404
+	call("POST /api/v1/proposals/{id}/reject", "/api/v1/proposals/"+p2.Proposal+"/reject", `{"reason":"no"}`, ann...)
+	call("POST /api/v1/proposals/{id}/reject", "/api/v1/proposals/"+p2.Proposal+"/reject", `{"why":"no"}`, ann...) // 400
+	call("POST /api/v1/proposals/{id}/reject", "/api/v1/proposals/"+p2.Proposal+"/reject", nil, ann...)            // 409
+	call("GET /api/v1/reports/multiplexing", "/api/v1/reports/multiplexing", nil)
+	call("GET /api/v1/reports/multiplexing", "/api/v1/reports/multiplexing?from=2020-01-01T00:00:00Z&to=2099-01-01T00:00:00Z", nil)
+	call("GET /api/v1/reports/multiplexing", "/api/v1/reports/multiplexing?from=soon", nil) // 400
+	call("DELETE /api/v1/integrations/{id}", "/api/v1/integrations/teams-bot", nil)
+	call("DELETE /api/v1/integrations/{id}", "/api/v1/integrations/teams-bot", nil) // 404
+
+	// Articles and chat.
+	var art articleJSON
+	call("POST /api/v1/articles", "/api/v1/articles", `{"title":"Reset your VPN client","body":"Restart the VPN client and sign in again.","tags":["vpn"]}`, ann...).into(t, &art)
+	call("POST /api/v1/articles", "/api/v1/articles", `{"title":"Clear a printer jam","body":"Open the tray."}`, ann...)
+	call("POST /api/v1/articles", "/api/v1/articles", `{"title":"x"}`, req...) // 403
+	call("POST /api/v1/articles", "/api/v1/articles", `{"title":""}`, ann...)  // 400
+	call("GET /api/v1/articles", "/api/v1/articles", nil, req...)
+	call("GET /api/v1/articles", "/api/v1/articles?q=vpn&limit=5", nil, req...)
+	call("GET /api/v1/articles", "/api/v1/articles?limit=0", nil, req...) // 400
+	call("GET /api/v1/articles/{id}", "/api/v1/articles/"+art.ID, nil, req...)
+	call("GET /api/v1/articles/{id}", "/api/v1/articles/art_nope", nil, req...) // 404
+	call("PUT /api/v1/articles/{id}", "/api/v1/articles/"+art.ID, `{"title":"Reset the VPN client","body":"Restart it.","tags":[]}`, ann...)
+	call("PUT /api/v1/articles/{id}", "/api/v1/articles/art_nope", `{"title":"x"}`, ann...) // 404
+	call("POST /api/v1/chat", "/api/v1/chat", `{"message":"how do I reset my vpn client"}`, req...)
+	call("POST /api/v1/chat", "/api/v1/chat", `{"history":[{"from":"user","text":"the printer is broken"}],"message":"please open a ticket"}`, req...)
+	call("POST /api/v1/chat", "/api/v1/chat", `{"history":[{"from":"me","text":"x"}],"message":"hi"}`, req...) // 400
+	call("DELETE /api/v1/articles/{id}", "/api/v1/articles/"+art.ID, nil, ann...)
+	call("DELETE /api/v1/articles/{id}", "/api/v1/articles/"+art.ID, nil, ann...) // 404
+	call("DELETE /api/v1/integrations/{id}", "/api/v1/integrations/slack-hub", nil)
 }
 
 // --- small JSON helpers ---

@@ -1,6 +1,10 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/seatkeeper/seatkeeper/internal/desk"
+)
 
 // Scope sets for routes; admin may call everything.
 var (
@@ -60,6 +64,33 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/tokens", adminOnly, s.listTokens)
 	s.handle("POST /api/v1/tokens", adminOnly, s.createToken)
 	s.handle("DELETE /api/v1/tokens/{id}", adminOnly, s.revokeToken)
+
+	s.handle("GET /api/v1/tickets", platform, s.listTickets)
+	s.handle("POST /api/v1/tickets", platform, s.createTicket)
+	s.handle("GET /api/v1/tickets/{id}", platform, s.getTicket)
+	s.handle("PATCH /api/v1/tickets/{id}", platform, s.updateTicket)
+	s.handle("POST /api/v1/tickets/{id}/transition", platform, s.transitionTicket)
+	s.handle("POST /api/v1/tickets/{id}/assign", platform, s.assignTicket)
+	s.handle("POST /api/v1/tickets/{id}/comments", platform, s.addNote(desk.KindComment))
+	s.handle("POST /api/v1/tickets/{id}/work-notes", platform, s.addNote(desk.KindWorkNote))
+
+	s.handle("GET /api/v1/articles", platform, s.listArticles)
+	s.handle("POST /api/v1/articles", platform, s.saveArticle)
+	s.handle("GET /api/v1/articles/{id}", platform, s.getArticle)
+	s.handle("PUT /api/v1/articles/{id}", platform, s.saveArticle)
+	s.handle("DELETE /api/v1/articles/{id}", platform, s.deleteArticle)
+	s.handle("POST /api/v1/chat", platform, s.chat)
+
+	s.handle("GET /api/v1/integrations", readers, s.listIntegrations)
+	s.handle("POST /api/v1/integrations", adminOnly, s.createIntegration)
+	s.handle("GET /api/v1/integrations/{id}", readers, s.getIntegration)
+	s.handle("PUT /api/v1/integrations/{id}", adminOnly, s.updateIntegration)
+	s.handle("DELETE /api/v1/integrations/{id}", adminOnly, s.deleteIntegration)
+	s.handle("GET /api/v1/proposals", platform, s.listProposals)
+	s.handle("GET /api/v1/proposals/{id}", platform, s.getProposal)
+	s.handle("POST /api/v1/proposals/{id}/confirm", platform, s.decideProposal(true))
+	s.handle("POST /api/v1/proposals/{id}/reject", platform, s.decideProposal(false))
+	s.handle("GET /api/v1/reports/multiplexing", readers, s.multiplexing)
 
 	s.mux.HandleFunc("/", notFoundRoute)
 }

@@ -84,6 +84,56 @@ func TestScopes(t *testing.T) {
 		{"integration cannot read pools", "GET", "/api/v1/pools", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
 		{"integration cannot list sessions", "GET", "/api/v1/sessions", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
 		{"integration cannot grant seats", "PUT", "/api/v1/pools/agents-named/members/bob@example.com", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+
+		// The service desk (DESIGN §3.4, §3.5): scim may call none of it.
+		{"scim cannot list tickets", "GET", "/api/v1/tickets", scim, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+		{"scim cannot submit tickets", "POST", "/api/v1/tickets", scim, `{"title":"x"}`, []string{acting, "bob@example.com"}, 403, "forbidden", ""},
+		{"scim cannot read a ticket", "GET", "/api/v1/tickets/INC-000001", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot update a ticket", "PATCH", "/api/v1/tickets/INC-000001", scim, `{"priority":"high"}`, nil, 403, "forbidden", ""},
+		{"scim cannot transition", "POST", "/api/v1/tickets/INC-000001/transition", scim, `{"to":"in_progress"}`, nil, 403, "forbidden", ""},
+		{"scim cannot assign", "POST", "/api/v1/tickets/INC-000001/assign", scim, `{"assignee":""}`, nil, 403, "forbidden", ""},
+		{"scim cannot comment", "POST", "/api/v1/tickets/INC-000001/comments", scim, `{"body":"x"}`, nil, 403, "forbidden", ""},
+		{"scim cannot write work notes", "POST", "/api/v1/tickets/INC-000001/work-notes", scim, `{"body":"x"}`, nil, 403, "forbidden", ""},
+		{"scim cannot list articles", "GET", "/api/v1/articles", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot write articles", "POST", "/api/v1/articles", scim, `{"title":"x"}`, nil, 403, "forbidden", ""},
+		{"scim cannot read an article", "GET", "/api/v1/articles/art_x", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot update an article", "PUT", "/api/v1/articles/art_x", scim, `{"title":"x"}`, nil, 403, "forbidden", ""},
+		{"scim cannot delete an article", "DELETE", "/api/v1/articles/art_x", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot chat", "POST", "/api/v1/chat", scim, `{"message":"hi"}`, nil, 403, "forbidden", ""},
+		{"scim cannot list integrations", "GET", "/api/v1/integrations", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot create integrations", "POST", "/api/v1/integrations", scim, `{"name":"x","mode":"enforce"}`, nil, 403, "forbidden", ""},
+		{"scim cannot read an integration", "GET", "/api/v1/integrations/x", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot change an integration", "PUT", "/api/v1/integrations/x", scim, `{"mode":"monitor"}`, nil, 403, "forbidden", ""},
+		{"scim cannot delete an integration", "DELETE", "/api/v1/integrations/x", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot list proposals", "GET", "/api/v1/proposals", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot read a proposal", "GET", "/api/v1/proposals/prp_x", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot confirm proposals", "POST", "/api/v1/proposals/prp_x/confirm", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot reject proposals", "POST", "/api/v1/proposals/prp_x/reject", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot read the multiplexing report", "GET", "/api/v1/reports/multiplexing", scim, nil, nil, 403, "forbidden", ""},
+
+		// Platform: the desk for any person, reads of integrations and the
+		// report, but no integration management.
+		{"platform submits for a person", "POST", "/api/v1/tickets", platform, `{"title":"VPN down"}`, []string{acting, "bob@example.com"}, 201, "", ""},
+		{"platform reads the queue for an agent", "GET", "/api/v1/tickets", platform, nil, []string{acting, "ann@example.com"}, 200, "", ""},
+		{"platform reads articles for a person", "GET", "/api/v1/articles", platform, nil, []string{acting, "bob@example.com"}, 200, "", ""},
+		{"platform reads integrations", "GET", "/api/v1/integrations", platform, nil, nil, 200, "", ""},
+		{"platform reads the multiplexing report", "GET", "/api/v1/reports/multiplexing", platform, nil, nil, 200, "", ""},
+		{"platform without a person cannot read the queue", "GET", "/api/v1/tickets", platform, nil, nil, 403, "no_licence", ""},
+		{"platform without a person cannot submit", "POST", "/api/v1/tickets", platform, `{"title":"x"}`, nil, 400, "invalid_request", acting},
+		{"platform cannot create integrations", "POST", "/api/v1/integrations", platform, `{"name":"x","mode":"enforce"}`, nil, 403, "forbidden", ""},
+		{"platform cannot change integrations", "PUT", "/api/v1/integrations/x", platform, `{"mode":"monitor"}`, nil, 403, "forbidden", ""},
+		{"platform cannot delete integrations", "DELETE", "/api/v1/integrations/x", platform, nil, nil, 403, "forbidden", ""},
+
+		// Integration tokens: the desk only, never the readers' routes; a
+		// token that belongs to no integration acts for nobody.
+		{"integration cannot list integrations", "GET", "/api/v1/integrations", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+		{"integration cannot read an integration", "GET", "/api/v1/integrations/x", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+		{"integration cannot read the multiplexing report", "GET", "/api/v1/reports/multiplexing", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+		{"integration cannot create integrations", "POST", "/api/v1/integrations", integration, `{"name":"x","mode":"enforce"}`, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+		{"integration cannot change integrations", "PUT", "/api/v1/integrations/x", integration, `{"mode":"monitor"}`, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+		{"integration cannot delete integrations", "DELETE", "/api/v1/integrations/x", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+		{"integration without acting user on the desk", "POST", "/api/v1/tickets", integration, `{"title":"x"}`, nil, 400, "invalid_request", acting},
+		{"integration token of no integration", "POST", "/api/v1/tickets", integration, `{"title":"x"}`, []string{acting, "bob@example.com"}, 403, "forbidden", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.request(tc.method, tc.path, tc.token, tc.body, tc.hdr...)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/store"
@@ -24,6 +25,7 @@ type Server struct {
 	seats    *seats.Service
 	store    *store.Store
 	engine   *licensing.Engine
+	desk     *desk.Service
 	log      *slog.Logger
 	metrics  *metrics
 	mux      *http.ServeMux
@@ -31,11 +33,12 @@ type Server struct {
 	// tokens caches token lookups for tokenTTL: every call authenticates, and
 	// a database read per call was a measurable share of a checkout.
 	tokens sync.Map // hash -> cachedToken
+	integs integrations
 }
 
 // New returns the API handler.
-func New(svc *seats.Service, log *slog.Logger) *Server {
-	s := &Server{seats: svc, store: svc.Store, engine: svc.Engine, log: log, mux: http.NewServeMux()}
+func New(svc *seats.Service, dsk *desk.Service, log *slog.Logger) *Server {
+	s := &Server{seats: svc, store: svc.Store, engine: svc.Engine, desk: dsk, log: log, mux: http.NewServeMux()}
 	s.metrics = newMetrics(svc)
 	s.routes()
 	return s

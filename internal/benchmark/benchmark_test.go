@@ -12,6 +12,7 @@ import (
 
 	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/benchmark"
+	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/store"
@@ -101,7 +102,7 @@ func TestCheckoutStorm(t *testing.T) {
 	if err := svc.Load(ctx); err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	srv := httptest.NewServer(api.New(svc, log).Handler())
+	srv := httptest.NewServer(api.New(svc, desk.New(st, svc, svc.Engine, log), log).Handler())
 	t.Cleanup(srv.Close)
 
 	begin := time.Now().Add(-time.Second)

@@ -52,6 +52,11 @@ func NewClient(base, token string, conns int) *Client {
 
 // Do sends a JSON request and decodes a JSON answer into out (if non-nil).
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) (int, error) {
+	return c.Act(ctx, "", method, path, body, out)
+}
+
+// Act is Do on behalf of a person, named in the acting-user header.
+func (c *Client) Act(ctx context.Context, acting, method, path string, body, out any) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -66,6 +71,9 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (in
 	}
 	req.Header.Set("Authorization", "Bearer "+c.Token)
 	req.Header.Set("Content-Type", "application/json")
+	if acting != "" {
+		req.Header.Set("Seatkeeper-Acting-User", acting)
+	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return 0, err

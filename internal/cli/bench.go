@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,9 +24,11 @@ func runBench(ctx context.Context, env Env, args []string) error {
 			return benchCheckout(ctx, env, args[1:])
 		case "decide":
 			return benchDecide(env, args[1:])
+		case "desk":
+			return benchDesk(ctx, env, args[1:])
 		}
 	}
-	return &exitError{code: 2, err: errors.New("usage: seatkeeper bench checkout|decide [flags]")}
+	return &exitError{code: 2, err: errors.New("usage: seatkeeper bench checkout|decide|desk [flags]")}
 }
 
 // benchDecide runs the in-memory decision benchmark (the same loop as `go
@@ -68,14 +71,12 @@ func benchCheckout(ctx context.Context, env Env, args []string) error {
 	if *clients < 1 || *seats < 1 || *users < 1 || *dur <= 0 {
 		return &exitError{code: 2, err: errors.New("clients, seats, users and duration must be positive")}
 	}
-	if *db == "" {
-		dir, err := os.MkdirTemp("", "seatkeeper-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		*db = filepath.Join(dir, "bench.db")
+	dbPath, cleanup, err := benchDB(*db)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
+	*db = dbPath
 	run := strings.ToLower(fmt.Sprintf("b%x", time.Now().UnixNano()%0xffffff))
 	pool := "bench-" + run
 	var st *store.Store
@@ -106,21 +107,11 @@ func benchCheckout(ctx context.Context, env Env, args []string) error {
 		_, token, err = s.CreateToken(ctx, a, "bench-"+run, store.ScopePlatform, time.Hour)
 		return err
 	}
-	srvCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	quiet := Env{Getenv: env.Getenv, Stdout: env.Stdout, Stderr: discard{}}
-	go func() {
-		done <- serve(srvCtx, quiet, serveConfig{addr: "127.0.0.1:0", db: *db, logLevel: "error", sweepEvery: time.Second,
-			ready: func(a string) { ready <- a }}, setup)
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		return fmt.Errorf("bench server: %w", err)
+	addr, stop, err := benchServe(ctx, env, *db, setup)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	fmt.Fprintf(env.Stdout, "bench checkout: %s store, pool of %d seats, %d people, %d clients, %s\n", st.Dialect(), *seats, *users, *clients, *dur)
 	holders := func(ctx context.Context) (int, error) {
 		leases, err := st.ActiveLeases(ctx, pool)
@@ -140,8 +131,7 @@ func benchCheckout(ctx context.Context, env Env, args []string) error {
 		iv[i] = benchmark.Interval{Start: l.StartedAt, End: l.EndedAt}
 	}
 	maxHist := benchmark.MaxOverlap(iv)
-	stop()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "session starts:   %d acknowledged, %d refused (pool full), %d errors in %.1fs\n", res.Starts, res.Refused, res.Errors, res.Elapsed.Seconds())
@@ -155,6 +145,45 @@ func benchCheckout(ctx context.Context, env Env, args []string) error {
 		return &exitError{code: 5, err: fmt.Errorf("%d requests failed", res.Errors)}
 	}
 	return nil
+}
+
+// benchServe serves db in-process on a loopback port after setup ran on
+// its store; stop shuts it down (and may be called more than once).
+func benchServe(ctx context.Context, env Env, db string, setup func(context.Context, *store.Store) error) (string, func() error, error) {
+	srvCtx, cancel := context.WithCancel(ctx)
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	quiet := Env{Getenv: env.Getenv, Stdout: env.Stdout, Stderr: discard{}}
+	go func() {
+		done <- serve(srvCtx, quiet, serveConfig{addr: "127.0.0.1:0", db: db, logLevel: "error", sweepEvery: time.Second,
+			ready: func(a string) { ready <- a }}, setup)
+	}()
+	var once sync.Once
+	var serr error
+	stop := func() error {
+		once.Do(func() { cancel(); serr = <-done })
+		return serr
+	}
+	select {
+	case addr := <-ready:
+		return addr, stop, nil
+	case err := <-done:
+		cancel()
+		return "", func() error { return nil }, fmt.Errorf("bench server: %w", err)
+	}
+}
+
+// benchDB returns db, or a new SQLite file in a temporary directory that
+// cleanup removes.
+func benchDB(db string) (string, func(), error) {
+	if db != "" {
+		return db, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "seatkeeper-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	return filepath.Join(dir, "bench.db"), func() { os.RemoveAll(dir) }, nil
 }
 
 type discard struct{}

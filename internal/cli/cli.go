@@ -20,6 +20,7 @@ import (
 // Env is what a command may touch of the outside world.
 type Env struct {
 	Getenv func(string) string
+	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
 }
@@ -57,12 +58,13 @@ commands:
                         manage API tokens (the secret is printed once)
   audit verify|export   check the audit hash chain, or export it (--format jsonl|csv)
   demo                  seed a realistic company and serve it
+  passwd                set a person's sign-in password (read from stdin)
   bench checkout        measure session starts over HTTP and check the seat invariant
 `
 
 // Run runs one seatkeeper command.
-func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	env := Env{Getenv: getenv, Stdout: stdout, Stderr: stderr}
+func Run(ctx context.Context, args []string, env Env) error {
+	stdout, stderr := env.Stdout, env.Stderr
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return &exitError{code: 2, err: errors.New("no command given")}
@@ -81,6 +83,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runDemo(ctx, env, rest)
 	case "bench":
 		return runBench(ctx, env, rest)
+	case "passwd":
+		return runPasswd(ctx, env, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

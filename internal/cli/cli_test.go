@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/audit"
+	"github.com/seatkeeper/seatkeeper/internal/signin"
 	_ "github.com/seatkeeper/seatkeeper/internal/store/sqlite" // registers the "sqlite" driver
 )
 
@@ -31,10 +32,16 @@ type result struct {
 // run calls Run in-process with an empty environment.
 func run(t *testing.T, args ...string) result {
 	t.Helper()
+	return runIn(t, "", args...)
+}
+
+// runIn is run with stdin.
+func runIn(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	err := Run(ctx, args, noenv, &out, &errOut)
+	err := Run(ctx, args, Env{Getenv: noenv, Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut})
 	r := result{err: err, stdout: out.String(), stderr: errOut.String()}
 	if err != nil {
 		r.code = ExitCode(err)
@@ -166,7 +173,7 @@ func TestMigrateUsesEnvDB(t *testing.T) {
 		}
 		return ""
 	}
-	if err := Run(context.Background(), []string{"migrate"}, getenv, &out, &errOut); err != nil {
+	if err := Run(context.Background(), []string{"migrate"}, Env{Getenv: getenv, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut}); err != nil {
 		t.Fatalf("migrate with SEATKEEPER_DB: %v", err)
 	}
 	if !strings.HasPrefix(out.String(), "schema version") {
@@ -343,6 +350,51 @@ func TestBenchCheckout(t *testing.T) {
 	}
 }
 
+func TestBenchDesk(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "desk.db")
+	r := run(t, "bench", "desk", "--db", db, "--duration", "500ms", "--clients", "4")
+	if r.err != nil {
+		t.Fatalf("bench desk: %v (exit %d)\nstdout: %s\nstderr: %s", r.err, r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"bench desk: sqlite store", "0 errors", "throughput:", "actions/s", "latency:", "audit:       chain of"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("bench desk output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r := run(t, "bench", "desk", "--clients", "0"); r.code != 2 {
+		t.Errorf("bench desk --clients 0: exit %d, want 2", r.code)
+	}
+}
+
+func TestPasswd(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	ok(t, "demo", "--seed-only", "--db", db)
+	if r := runIn(t, "a-new-secret-1\n", "passwd", "--db", db, "--user", "requester@example.com"); r.err != nil || !strings.Contains(r.stdout, "password set") {
+		t.Fatalf("passwd: %v %s %s", r.err, r.stdout, r.stderr)
+	}
+	st, err := openStore(context.Background(), db, newLogger(io.Discard, "error"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, hash, err := st.Account(context.Background(), "requester@example.com")
+	if err != nil || !signin.CheckPassword(hash, "a-new-secret-1") || signin.CheckPassword(hash, "seatkeeper-demo") {
+		t.Fatalf("stored password does not match: %v", err)
+	}
+	for _, c := range []struct {
+		stdin string
+		args  []string
+	}{
+		{"short\n", []string{"--user", "requester@example.com"}},
+		{"long-enough-pw\n", []string{"--user", "nobody@example.com"}},
+		{"long-enough-pw\n", []string{}},
+	} {
+		if r := runIn(t, c.stdin, append([]string{"passwd", "--db", db}, c.args...)...); r.err == nil {
+			t.Errorf("passwd %v with %q succeeded", c.args, c.stdin)
+		}
+	}
+}
+
 func TestBenchDecide(t *testing.T) {
 	shortBenchtime(t)
 	r := ok(t, "bench", "decide", "--people", "1000")
@@ -385,8 +437,13 @@ func TestDemoSeedOnly(t *testing.T) {
 	if !strings.HasPrefix(tok2, "sk_") {
 		t.Errorf("second demo run: stdout %q, want a token", r2.stdout)
 	}
-	if strings.Contains(r2.stderr, "seeded") {
+	if strings.Contains(r2.stderr, "seeded") || strings.Contains(r2.stderr, "integration ") {
 		t.Errorf("second demo run re-seeded: %s", r2.stderr)
+	}
+	for _, want := range []string{"integration slack-hub (enforce) token: sk_", "integration teams-bot (propose)", "integration legacy-itsm (monitor)", "requester@example.com", "nightshift@example.com"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("first demo run: stderr lacks %q:\n%s", want, r.stderr)
+		}
 	}
 
 	// The chain stays intact and the demo's tokens are admin tokens.
@@ -437,8 +494,8 @@ func TestServeAnswersAndStops(t *testing.T) {
 		t.Fatalf("GET /: %v", err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin" {
-		t.Errorf("GET / without cookie: %d %q, want 303 /signin", resp.StatusCode, resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
+		t.Errorf("GET / without cookie: %d %q, want 303 to /signin", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	cancel()
 	select {

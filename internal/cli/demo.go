@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/demo"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
@@ -27,6 +28,22 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		}
 		if seeded {
 			fmt.Fprintf(env.Stderr, "seeded the demo company: %d people, 5 SKUs, 5 pools\n", demo.People)
+		}
+		integrations, err := demo.SeedDesk(ctx, st)
+		if err != nil {
+			return err
+		}
+		for _, in := range integrations {
+			fmt.Fprintf(env.Stderr, "integration %s (%s) token: %s\n", in.Name, in.Mode, in.Token)
+		}
+		if !*seedOnly {
+			if err := demo.HoldOverflow(ctx, st, time.Minute); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(env.Stderr, "sign in on the web pages with password %q as:\n", demo.Password)
+		for _, p := range demo.Personas {
+			fmt.Fprintf(env.Stderr, "  %-24s %s\n", p.UserName, p.Shows)
 		}
 		_, secret, err := st.CreateToken(ctx, licensing.System("demo"), "demo-admin", store.ScopeAdmin, 0)
 		if err != nil {

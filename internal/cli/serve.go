@@ -7,11 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/api"
+	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
+	"github.com/seatkeeper/seatkeeper/internal/signin"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 	"github.com/seatkeeper/seatkeeper/internal/web"
 )
@@ -75,8 +78,10 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 	if err := svc.Load(ctx); err != nil {
 		return err
 	}
-	apiServer := api.New(svc, log)
-	apiServer.Mount(web.New(svc, log).Register)
+	dsk := desk.New(st, svc, svc.Engine, log)
+	apiServer := api.New(svc, dsk, log)
+	auth := signin.New(st, svc, log)
+	apiServer.Mount(web.New(svc, dsk, auth, log).Register)
 	srv := &http.Server{
 		Handler:           apiServer.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -91,7 +96,13 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 	}
 	bgCtx, stopBg := context.WithCancel(context.WithoutCancel(ctx))
 	bgDone := make(chan struct{})
-	go func() { svc.Run(bgCtx); close(bgDone) }()
+	go func() {
+		var wg sync.WaitGroup
+		wg.Go(func() { sweepWebSessions(bgCtx, auth, log) })
+		svc.Run(bgCtx)
+		wg.Wait()
+		close(bgDone)
+	}()
 	log.Info("seatkeeper serving", "addr", ln.Addr().String(), "store", st.Dialect(), "people", svc.Engine.PeopleCount())
 	if c.ready != nil {
 		c.ready(ln.Addr().String())
@@ -115,6 +126,23 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 		err = errors.Join(err, cerr)
 	}
 	return err
+}
+
+// sweepWebSessions removes expired browser sessions now and then; they are
+// refused already, so this only reclaims their rows.
+func sweepWebSessions(ctx context.Context, auth *signin.Manager, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := auth.Sweep(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("sweep browser sessions", "err", err)
+			}
+		}
+	}
 }
 
 // bootstrapToken prints an admin token on the first start, when none exists,

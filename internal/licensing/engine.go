@@ -432,3 +432,30 @@ func (e *Engine) patchLeases(userID, leaseID string, l *Lease) {
 	}
 	e.people.Put(userID, &next)
 }
+
+// Leases returns the person's active leases, with expiry moved on by any
+// activity the engine has seen but not yet flushed.
+func (e *Engine) Leases(key string) []Lease {
+	p, ok := e.person(key)
+	if !ok {
+		return nil
+	}
+	out := make([]Lease, 0, len(p.leases))
+	for _, l := range p.leases {
+		c := l.Lease
+		if t := l.touched.Load(); t != 0 {
+			if seen := time.Unix(0, t); seen.After(c.LastActivity) {
+				c.ExpiresAt = c.ExpiresAt.Add(seen.Sub(c.LastActivity))
+				c.LastActivity = seen
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Requirement returns what capability needs, without copying the policy.
+func (e *Engine) Requirement(capability string) (Requirement, bool) {
+	r, ok := e.catalog.Load().policy[capability]
+	return r, ok
+}

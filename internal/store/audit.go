@@ -318,3 +318,9 @@ func (s *Store) VerifyAudit(ctx context.Context) (int64, error) {
 	}
 	return v.Count(), nil
 }
+
+// RecordEvent writes an audit entry for something that changes no other
+// state: a refused sign-in, a report viewed.
+func (s *Store) RecordEvent(ctx context.Context, a licensing.Actor, action, subject, result, detail string) error {
+	return s.write(ctx, func(t *tx) error { return t.record(a, action, subject, result, detail) })
+}

@@ -266,8 +266,11 @@ func (s *Store) DeleteUser(ctx context.Context, a licensing.Actor, key string) e
 		if _, err := t.exec(`DELETE FROM user_groups WHERE user_id = ?`, u.ID); err != nil {
 			return err
 		}
-		if _, err := t.exec(`DELETE FROM queue_entries WHERE user_id = ?`, u.ID); err != nil {
-			return err
+		// A leaver's password and browser sessions go with them.
+		for _, q := range []string{`DELETE FROM queue_entries WHERE user_id = ?`, `DELETE FROM accounts WHERE user_id = ?`, `DELETE FROM web_sessions WHERE user_id = ?`} {
+			if _, err := t.exec(q, u.ID); err != nil {
+				return fmt.Errorf("store: delete user: %w", err)
+			}
 		}
 		if _, err := t.exec(`DELETE FROM users WHERE id = ?`, u.ID); err != nil {
 			return fmt.Errorf("store: delete user: %w", err)

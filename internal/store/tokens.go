@@ -60,20 +60,31 @@ func (s *Store) CreateToken(ctx context.Context, a licensing.Actor, name, scope 
 	if ttl < 0 {
 		return Token{}, "", licensing.FieldErrorf(licensing.CodeInvalid, "ttl", "ttl must not be negative")
 	}
-	secret := "sk_" + strings.ToLower(rand.Text()) + strings.ToLower(rand.Text())
-	tok := Token{ID: newID("tok"), Name: name, Scope: scope}
+	var tok Token
+	var secret string
 	err := s.write(ctx, func(t *tx) error {
-		tok.CreatedAt = t.now
-		if ttl > 0 {
-			tok.ExpiresAt = t.now.Add(ttl)
-		}
-		if _, err := t.exec(`INSERT INTO tokens (id, name, scope, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			tok.ID, name, scope, HashToken(secret), micro(t.now), micro(tok.ExpiresAt)); err != nil {
-			return fmt.Errorf("store: create token: %w", err)
+		var err error
+		if tok, secret, err = t.createToken(name, scope, ttl); err != nil {
+			return err
 		}
 		return t.record(a, "token.create", "token:"+tok.ID, "ok", "name="+name+" scope="+scope)
 	})
 	return tok, secret, err
+}
+
+// createToken stores a new token with a fresh secret; the caller has checked
+// name and scope and writes the audit entry.
+func (t *tx) createToken(name, scope string, ttl time.Duration) (Token, string, error) {
+	secret := "sk_" + strings.ToLower(rand.Text()) + strings.ToLower(rand.Text())
+	tok := Token{ID: newID("tok"), Name: name, Scope: scope, CreatedAt: t.now}
+	if ttl > 0 {
+		tok.ExpiresAt = t.now.Add(ttl)
+	}
+	if _, err := t.exec(`INSERT INTO tokens (id, name, scope, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		tok.ID, name, scope, HashToken(secret), micro(t.now), micro(tok.ExpiresAt)); err != nil {
+		return Token{}, "", fmt.Errorf("store: create token: %w", err)
+	}
+	return tok, secret, nil
 }
 
 const tokenCols = `id, name, scope, created_at, expires_at, revoked_at, last_used`

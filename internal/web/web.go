@@ -1,67 +1,115 @@
-// Package web serves Seatkeeper's browser pages. This first page is the
-// licence console: an administrator signs in with an admin token (kept in an
-// HttpOnly, SameSite=Strict cookie) and sees every pool's seats, who holds
-// them and the newest audit entries. The service-desk pages build on it.
+// Package web serves Seatkeeper's browser pages: the requester portal
+// (knowledge base, tickets, the chat bot), the agent console (queue, ticket
+// actions, proposals), the multiplexing report, and the administrator's
+// licence console under /admin. The pages are server-rendered HTML that
+// works without JavaScript. People sign in with a local password (package
+// signin); the administrator with an admin token.
 package web
 
 import (
-	"context"
+	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
-	"github.com/seatkeeper/seatkeeper/internal/audit"
+	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
-	"github.com/seatkeeper/seatkeeper/internal/store"
+	"github.com/seatkeeper/seatkeeper/internal/signin"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-const cookieName = "seatkeeper_token"
+//go:embed static
+var staticFS embed.FS
+
+// maxForm bounds a form post: a ticket description or note of
+// desk.MaxDescription bytes, percent-encoded, fits.
+const maxForm = 128 << 10
 
 // Pages serves the web UI.
 type Pages struct {
 	svc  *seats.Service
+	desk *desk.Service
+	auth *signin.Manager
 	log  *slog.Logger
 	tmpl *template.Template
 }
 
 // New parses the templates.
-func New(svc *seats.Service, log *slog.Logger) *Pages {
-	funcs := template.FuncMap{
-		"pct": func(a, b int) int {
-			if b <= 0 {
-				return 0
-			}
-			return min(100, a*100/b)
-		},
+func New(svc *seats.Service, dsk *desk.Service, auth *signin.Manager, log *slog.Logger) *Pages {
+	p := &Pages{svc: svc, desk: dsk, auth: auth, log: log}
+	p.tmpl = template.Must(template.New("").Funcs(p.funcs()).ParseFS(templateFS, "templates/*.html"))
+	return p
+}
+
+func (p *Pages) funcs() template.FuncMap {
+	return template.FuncMap{
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
 			}
-			return t.Format("2006-01-02 15:04:05")
+			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
+		"clock": func(t time.Time) string { return t.UTC().Format("15:04 UTC") },
+		"label": label,
+		"inc":   func(i int) int { return i + 1 },
 	}
-	return &Pages{svc: svc, log: log, tmpl: template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))}
 }
 
-// Register adds the pages to mux.
-func (p *Pages) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", p.console)
-	mux.HandleFunc("GET /signin", p.signinForm)
-	mux.HandleFunc("POST /signin", p.signin)
-	mux.HandleFunc("POST /signout", p.signout)
+// label turns a stored value ("in_progress") into words ("In progress").
+func label(s any) string {
+	v := strings.ReplaceAll(fmt.Sprint(s), "_", " ")
+	if v == "" {
+		return v
+	}
+	return strings.ToUpper(v[:1]) + v[1:]
+}
+
+// staticHandler serves the embedded stylesheet.
+func staticHandler() http.Handler {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	fsrv := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		fsrv.ServeHTTP(w, r)
+	})
+}
+
+// render executes a page into a buffer first, so a template error answers
+// 500 instead of half a page.
+func (p *Pages) render(w http.ResponseWriter, name string, status int, data any) {
+	var buf bytes.Buffer
+	if err := p.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		p.log.Error("render", "page", name, "err", err)
+		status, buf = http.StatusInternalServerError, *bytes.NewBufferString("internal error\n")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	// Pages carry private data and CSRF tokens: never cached.
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes()) // the client went away; nothing to do
 }
 
 // sameOrigin guards form posts against cross-site requests, on top of the
-// SameSite=Strict cookie: a browser always sends Origin on a POST.
+// SameSite cookies and CSRF tokens: a browser always sends Origin on a POST.
 func sameOrigin(r *http.Request) bool {
 	o := r.Header.Get("Origin")
 	if o == "" {
@@ -71,124 +119,99 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && u.Host == r.Host
 }
 
-func (p *Pages) admin(ctx context.Context, r *http.Request) (store.Token, bool) {
-	c, err := r.Cookie(cookieName)
-	if err != nil || c.Value == "" {
-		return store.Token{}, false
-	}
-	tok, err := p.svc.Store.LookupToken(ctx, store.HashToken(c.Value))
-	return tok, err == nil && tok.Scope == store.ScopeAdmin
+// secure reports whether the browser reached us over HTTPS, directly or
+// through a proxy that says so.
+func secure(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
-func (p *Pages) render(w http.ResponseWriter, name string, status int, data any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'")
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.WriteHeader(status)
-	if err := p.tmpl.ExecuteTemplate(w, name, data); err != nil {
-		p.log.Error("render", "page", name, "err", err)
-	}
-}
-
-func (p *Pages) signinForm(w http.ResponseWriter, r *http.Request) {
-	p.render(w, "signin.html", http.StatusOK, map[string]any{"Error": ""})
-}
-
-func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	if !sameOrigin(r) || r.ParseForm() != nil {
-		p.render(w, "signin.html", http.StatusForbidden, map[string]any{"Error": "The request was refused."})
-		return
-	}
-	secret := strings.TrimSpace(r.PostForm.Get("token"))
-	tok, err := p.svc.Store.LookupToken(r.Context(), store.HashToken(secret))
-	if err != nil || tok.Scope != store.ScopeAdmin {
-		p.render(w, "signin.html", http.StatusUnauthorized, map[string]any{"Error": "That is not a valid admin token."})
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: secret, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: 8 * 3600})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-func (p *Pages) signout(w http.ResponseWriter, r *http.Request) {
-	if sameOrigin(r) {
-		http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: -1})
-	}
-	http.Redirect(w, r, "/signin", http.StatusSeeOther)
-}
-
-type poolRow struct {
-	Pool     licensing.Pool
-	SKUName  string
-	Usage    store.PoolUsage
-	Near     bool
-	Holders  []string
-	Capacity int
-}
-
-func (p *Pages) console(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	if _, ok := p.admin(ctx, r); !ok {
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return
-	}
-	st := p.svc.Store
-	pools, err := st.ListPools(ctx)
-	usage, err2 := st.Usage(ctx)
-	leases, err3 := st.ActiveLeases(ctx, "")
-	if err := firstErr(err, err2, err3); err != nil {
-		p.log.Error("console", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	byPool := map[string]store.PoolUsage{}
-	for _, u := range usage {
-		byPool[u.Pool] = u
-	}
-	holders := map[string][]string{}
-	for _, l := range leases {
-		name := l.User
-		if u, ok := p.svc.Engine.User(l.User); ok {
-			name = u.DisplayName
-		}
-		holders[l.Pool] = append(holders[l.Pool], name)
-	}
-	rows := make([]poolRow, 0, len(pools))
-	for _, pl := range pools {
-		u := byPool[pl.ID]
-		sku, _ := p.svc.Engine.SKU(pl.SKU)
-		h := holders[pl.ID]
-		sort.Strings(h)
-		rows = append(rows, poolRow{Pool: pl, SKUName: sku.Name, Usage: u, Near: seats.NearCapacity(pl, u.Held), Holders: h, Capacity: u.Capacity})
-	}
-	recent, err := p.recentAudit(ctx, 25)
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		p.log.Error("console audit", "err", err)
+		return r.RemoteAddr
 	}
-	p.render(w, "console.html", http.StatusOK, map[string]any{"Pools": rows, "Audit": recent, "People": p.svc.Engine.PeopleCount(), "Store": st.Dialect()})
+	return host
 }
 
-// recentAudit returns the newest n entries, newest first.
-func (p *Pages) recentAudit(ctx context.Context, n int) ([]audit.Entry, error) {
-	if _, err := p.svc.Store.ChainPending(ctx); err != nil {
-		return nil, err
-	}
-	seq, _, err := p.svc.Store.AuditHead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	list, err := p.svc.Store.ListAudit(ctx, max(0, seq-int64(n)), n)
-	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
-		list[i], list[j] = list[j], list[i]
-	}
-	return list, err
+// statusOf maps error codes to statuses, as the API does.
+var statusOf = map[string]int{
+	licensing.CodeInvalid:             http.StatusBadRequest,
+	licensing.CodeUnauthorized:        http.StatusUnauthorized,
+	licensing.CodeForbidden:           http.StatusForbidden,
+	licensing.CodeNotFound:            http.StatusNotFound,
+	licensing.CodeConflict:            http.StatusConflict,
+	licensing.CodeMaxedOut:            http.StatusConflict,
+	licensing.CodeNoLicence:           http.StatusForbidden,
+	licensing.CodeModuleMissing:       http.StatusForbidden,
+	licensing.CodeInactive:            http.StatusForbidden,
+	licensing.CodeMultiplexingBlocked: http.StatusForbidden,
+	licensing.CodeTooLarge:            http.StatusRequestEntityTooLarge,
+	licensing.CodeInternal:            http.StatusInternalServerError,
 }
 
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
+// flash is the message at the top of a page after an action.
+type flash struct {
+	OK            bool
+	Code          string
+	Text          string
+	QueuePosition int
+}
+
+// done are the messages a successful action redirects with (?done=KEY):
+// fixed texts, so a link cannot put words on the page.
+var done = map[string]string{
+	"created":    "Your ticket was created. The service desk will follow up here.",
+	"comment":    "Your comment was added.",
+	"work-note":  "The work note was added.",
+	"transition": "The ticket's state was changed.",
+	"assign":     "The ticket was assigned.",
+	"unassign":   "The ticket was unassigned.",
+	"confirm":    "The proposal was confirmed and its change applied.",
+	"reject":     "The proposal was rejected.",
+}
+
+func doneFlash(r *http.Request) *flash {
+	if t, ok := done[r.URL.Query().Get("done")]; ok {
+		return &flash{OK: true, Text: t}
 	}
 	return nil
+}
+
+// explain turns a refusal into the flash that says what happened and what
+// the person can do; an internal error is logged and told in general terms.
+func (p *Pages) explain(r *http.Request, err error) (int, *flash) {
+	e, ok := licensing.AsError(err)
+	if !ok {
+		p.log.Error("page action failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		return http.StatusInternalServerError, &flash{Code: licensing.CodeInternal, Text: "Something went wrong on our side; it has been logged. Try again in a moment."}
+	}
+	status, ok := statusOf[e.Code]
+	if !ok {
+		status = http.StatusBadRequest
+	}
+	f := &flash{Code: e.Code, Text: sentence(e.Message), QueuePosition: e.QueuePosition}
+	switch e.Code {
+	case licensing.CodeMaxedOut:
+		f.Text = "No agent seat is free right now, so this was not done: " + sentence(e.Message) + " You can keep reading."
+	case licensing.CodeNoLicence:
+		f.Text = "This needs an agent licence you do not hold: " + sentence(e.Message)
+	case licensing.CodeModuleMissing:
+		f.Text = "This needs a module licence you do not hold: " + sentence(e.Message)
+	case licensing.CodeInactive:
+		f.Text = "Your account is inactive: ask the service desk."
+	}
+	return status, f
+}
+
+// sentence makes an error message start with a capital and end with a stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }

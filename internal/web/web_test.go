@@ -2,181 +2,45 @@ package web_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
-	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/store"
-	"github.com/seatkeeper/seatkeeper/internal/store/sqlite"
-	"github.com/seatkeeper/seatkeeper/internal/web"
 )
-
-const cookieName = "seatkeeper_token"
-
-// env is a real server over loopback: SQLite in a temporary directory, the
-// engine, the seats service, the API with the web pages mounted.
-type env struct {
-	t        *testing.T
-	st       *store.Store
-	svc      *seats.Service
-	srv      *httptest.Server
-	admin    string // admin token secret
-	platform string // platform token secret
-}
-
-func newEnv(t *testing.T) *env {
-	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "seatkeeper.db"), store.Options{Logger: log})
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	if err := st.SeedPolicy(ctx); err != nil {
-		t.Fatalf("SeedPolicy: %v", err)
-	}
-	svc := seats.New(st, licensing.NewEngine(nil), log, seats.Config{})
-	if err := svc.Load(ctx); err != nil {
-		t.Fatalf("Load: %v", err)
-	}
-	apiServer := api.New(svc, log)
-	apiServer.Mount(web.New(svc, log).Register)
-	srv := httptest.NewServer(apiServer.Handler())
-	t.Cleanup(srv.Close) // runs before st.Close
-	e := &env{t: t, st: st, svc: svc, srv: srv}
-	e.admin = e.token("console-admin", store.ScopeAdmin)
-	e.platform = e.token("desk-platform", store.ScopePlatform)
-	return e
-}
-
-func (e *env) token(name, scope string) string {
-	e.t.Helper()
-	_, secret, err := e.st.CreateToken(context.Background(), licensing.System("test"), name, scope, 0)
-	if err != nil {
-		e.t.Fatalf("CreateToken(%q, %q): %v", name, scope, err)
-	}
-	return secret
-}
-
-// browser is an http.Client with a cookie jar that does not follow redirects.
-func (e *env) browser() *http.Client {
-	e.t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		e.t.Fatalf("cookiejar: %v", err)
-	}
-	return &http.Client{
-		Jar:           jar,
-		Transport:     e.srv.Client().Transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
-
-type page struct {
-	Status int
-	Header http.Header
-	Body   string
-	Cookie *http.Cookie // the seatkeeper cookie set by this answer, if any
-}
-
-func (e *env) do(c *http.Client, method, path string, form url.Values, origin string) page {
-	e.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, body)
-	if err != nil {
-		e.t.Fatalf("NewRequest: %v", err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if origin != "" {
-		req.Header.Set("Origin", origin)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatalf("%s %s: read: %v", method, path, err)
-	}
-	p := page{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
-	for _, ck := range resp.Cookies() {
-		if ck.Name == cookieName {
-			p.Cookie = ck
-		}
-	}
-	return p
-}
-
-// signIn posts the admin token from the same origin and checks it worked.
-func (e *env) signIn(c *http.Client) page {
-	e.t.Helper()
-	p := e.do(c, "POST", "/signin", url.Values{"token": {e.admin}}, e.srv.URL)
-	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/" || p.Cookie == nil {
-		e.t.Fatalf("admin sign-in: status %d, Location %q, cookie %v; body %.300s", p.Status, p.Header.Get("Location"), p.Cookie, p.Body)
-	}
-	return p
-}
-
-func jarHasCookie(t *testing.T, c *http.Client, base string) bool {
-	t.Helper()
-	u, _ := url.Parse(base)
-	for _, ck := range c.Jar.Cookies(u) {
-		if ck.Name == cookieName && ck.Value != "" {
-			return true
-		}
-	}
-	return false
-}
 
 func TestConsoleRedirectsWithoutCookie(t *testing.T) {
 	e := newEnv(t)
-	p := e.do(e.browser(), "GET", "/", nil, "")
-	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/signin" {
-		t.Fatalf("GET / without cookie: status %d Location %q, want 303 /signin", p.Status, p.Header.Get("Location"))
+	p := e.do(e.browser(), "GET", "/admin", nil, "")
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/admin/signin" {
+		t.Fatalf("GET /admin without cookie: status %d Location %q, want 303 /admin/signin", p.Status, p.Header.Get("Location"))
 	}
 	// A cookie holding a non-admin or unknown token is no better.
 	for _, secret := range []string{e.platform, "sk_not_a_token"} {
 		c := e.browser()
 		u, _ := url.Parse(e.srv.URL)
 		c.Jar.SetCookies(u, []*http.Cookie{{Name: cookieName, Value: secret, Path: "/"}})
-		p := e.do(c, "GET", "/", nil, "")
-		if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/signin" {
-			t.Errorf("GET / with cookie %.12s…: status %d Location %q, want 303 /signin", secret, p.Status, p.Header.Get("Location"))
+		p := e.do(c, "GET", "/admin", nil, "")
+		if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/admin/signin" {
+			t.Errorf("GET /admin with cookie %.12s…: status %d Location %q, want 303 /admin/signin", secret, p.Status, p.Header.Get("Location"))
 		}
 	}
 }
 
-func TestSigninForm(t *testing.T) {
+func TestAdminSigninForm(t *testing.T) {
 	e := newEnv(t)
-	p := e.do(e.browser(), "GET", "/signin", nil, "")
+	p := e.do(e.browser(), "GET", "/admin/signin", nil, "")
 	if p.Status != http.StatusOK {
-		t.Fatalf("GET /signin: status %d", p.Status)
+		t.Fatalf("GET /admin/signin: status %d", p.Status)
 	}
 	if ct := p.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("Content-Type %q, want text/html", ct)
 	}
-	for _, want := range []string{`<form method="post" action="/signin">`, `name="token"`, `type="password"`, `type="submit"`} {
+	for _, want := range []string{`<form method="post" action="/admin/signin">`, `name="token"`, `type="password"`, `type="submit"`} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("sign-in page lacks %q; body %.400s", want, p.Body)
 		}
@@ -187,17 +51,7 @@ func TestSigninForm(t *testing.T) {
 	checkSecurityHeaders(t, p)
 }
 
-func checkSecurityHeaders(t *testing.T, p page) {
-	t.Helper()
-	if csp := p.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
-		t.Errorf("Content-Security-Policy %q, want default-src 'self'", csp)
-	}
-	if xfo := p.Header.Get("X-Frame-Options"); xfo != "DENY" {
-		t.Errorf("X-Frame-Options %q, want DENY", xfo)
-	}
-}
-
-func TestSigninRefusesNonAdminAndWrongTokens(t *testing.T) {
+func TestAdminSigninRefusesNonAdminAndWrongTokens(t *testing.T) {
 	e := newEnv(t)
 	for _, tc := range []struct{ name, secret string }{
 		{"platform token", e.platform},
@@ -207,7 +61,7 @@ func TestSigninRefusesNonAdminAndWrongTokens(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := e.browser()
-			p := e.do(c, "POST", "/signin", url.Values{"token": {tc.secret}}, e.srv.URL)
+			p := e.do(c, "POST", "/admin/signin", url.Values{"token": {tc.secret}}, e.srv.URL)
 			if p.Status != http.StatusUnauthorized {
 				t.Fatalf("status %d, want 401; body %.300s", p.Status, p.Body)
 			}
@@ -228,19 +82,19 @@ func TestSigninRefusesNonAdminAndWrongTokens(t *testing.T) {
 			}
 			checkSecurityHeaders(t, p)
 			// The console is still closed.
-			if p := e.do(c, "GET", "/", nil, ""); p.Status != http.StatusSeeOther {
-				t.Errorf("GET / after failed sign-in: status %d, want 303", p.Status)
+			if p := e.do(c, "GET", "/admin", nil, ""); p.Status != http.StatusSeeOther {
+				t.Errorf("GET /admin after failed sign-in: status %d, want 303", p.Status)
 			}
 		})
 	}
 }
 
-func TestSigninRefusesCrossOrigin(t *testing.T) {
+func TestAdminSigninRefusesCrossOrigin(t *testing.T) {
 	e := newEnv(t)
 	for _, origin := range []string{"https://evil.example", "http://127.0.0.1:1", "null"} {
 		t.Run(origin, func(t *testing.T) {
 			c := e.browser()
-			p := e.do(c, "POST", "/signin", url.Values{"token": {e.admin}}, origin)
+			p := e.do(c, "POST", "/admin/signin", url.Values{"token": {e.admin}}, origin)
 			if p.Status != http.StatusForbidden {
 				t.Fatalf("status %d, want 403; body %.300s", p.Status, p.Body)
 			}
@@ -251,7 +105,7 @@ func TestSigninRefusesCrossOrigin(t *testing.T) {
 	}
 	// A cross-site fetch without Origin, flagged by Sec-Fetch-Site, is refused too.
 	c := e.browser()
-	req, _ := http.NewRequest("POST", e.srv.URL+"/signin", strings.NewReader(url.Values{"token": {e.admin}}.Encode()))
+	req, _ := http.NewRequest("POST", e.srv.URL+"/admin/signin", strings.NewReader(url.Values{"token": {e.admin}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	resp, err := c.Do(req)
@@ -267,7 +121,7 @@ func TestSigninRefusesCrossOrigin(t *testing.T) {
 	}
 }
 
-func TestSigninSetsStrictHttpOnlyCookie(t *testing.T) {
+func TestAdminSigninSetsStrictHttpOnlyCookie(t *testing.T) {
 	e := newEnv(t)
 	c := e.browser()
 	p := e.signIn(c)
@@ -295,7 +149,7 @@ func TestSigninSetsStrictHttpOnlyCookie(t *testing.T) {
 	}
 	// The token may carry surrounding spaces from a paste.
 	c2 := e.browser()
-	p2 := e.do(c2, "POST", "/signin", url.Values{"token": {"  " + e.admin + "\n"}}, e.srv.URL)
+	p2 := e.do(c2, "POST", "/admin/signin", url.Values{"token": {"  " + e.admin + "\n"}}, e.srv.URL)
 	if p2.Status != http.StatusSeeOther || p2.Cookie == nil || p2.Cookie.Value != e.admin {
 		t.Errorf("sign-in with a padded token: status %d cookie %v", p2.Status, p2.Cookie)
 	}
@@ -371,9 +225,9 @@ func TestConsoleShowsPoolsHoldersAndAudit(t *testing.T) {
 	e.signIn(c)
 
 	// Before anyone holds a lease.
-	p := e.do(c, "GET", "/", nil, "")
+	p := e.do(c, "GET", "/admin", nil, "")
 	if p.Status != http.StatusOK {
-		t.Fatalf("GET / signed in: status %d; body %.300s", p.Status, p.Body)
+		t.Fatalf("GET /admin signed in: status %d; body %.300s", p.Status, p.Body)
 	}
 	checkSecurityHeaders(t, p)
 	floating := poolSection(t, p.Body, "desk-floating")
@@ -397,9 +251,9 @@ func TestConsoleShowsPoolsHoldersAndAudit(t *testing.T) {
 	if len(sess.Leases) != 1 || sess.Leases[0].Pool != "desk-floating" {
 		t.Fatalf("session leases %+v, want one on desk-floating", sess.Leases)
 	}
-	p = e.do(c, "GET", "/", nil, "")
+	p = e.do(c, "GET", "/admin", nil, "")
 	if p.Status != http.StatusOK {
-		t.Fatalf("GET /: status %d", p.Status)
+		t.Fatalf("GET /admin: status %d", p.Status)
 	}
 	floating = poolSection(t, p.Body, "desk-floating")
 	if h, s := heldOf(t, floating); h != "1" || s != "3" {
@@ -452,7 +306,7 @@ func TestConsoleShowsPoolsHoldersAndAudit(t *testing.T) {
 	if err := e.st.EndSession(ctx, licensing.System("test"), sess.ID, licensing.EndLogout); err != nil {
 		t.Fatalf("EndSession: %v", err)
 	}
-	p = e.do(c, "GET", "/", nil, "")
+	p = e.do(c, "GET", "/admin", nil, "")
 	floating = poolSection(t, p.Body, "desk-floating")
 	if h, _ := heldOf(t, floating); h != "0" {
 		t.Errorf("desk-floating after logout: %s held, want 0", h)
@@ -469,9 +323,9 @@ func TestConsoleRecentAuditIsBounded(t *testing.T) {
 	}
 	c := e.browser()
 	e.signIn(c)
-	p := e.do(c, "GET", "/", nil, "")
+	p := e.do(c, "GET", "/admin", nil, "")
 	if p.Status != http.StatusOK {
-		t.Fatalf("GET /: status %d", p.Status)
+		t.Fatalf("GET /admin: status %d", p.Status)
 	}
 	seq, _, err := e.st.AuditHead(context.Background())
 	if err != nil {
@@ -491,16 +345,16 @@ func TestConsoleRecentAuditIsBounded(t *testing.T) {
 	}
 }
 
-func TestSignout(t *testing.T) {
+func TestAdminSignout(t *testing.T) {
 	e := newEnv(t)
 	c := e.browser()
 	e.signIn(c)
-	if p := e.do(c, "GET", "/", nil, ""); p.Status != http.StatusOK {
-		t.Fatalf("GET / signed in: status %d", p.Status)
+	if p := e.do(c, "GET", "/admin", nil, ""); p.Status != http.StatusOK {
+		t.Fatalf("GET /admin signed in: status %d", p.Status)
 	}
 
 	// A cross-site sign-out does not clear the cookie.
-	p := e.do(c, "POST", "/signout", url.Values{}, "https://evil.example")
+	p := e.do(c, "POST", "/admin/signout", url.Values{}, "https://evil.example")
 	if p.Cookie != nil {
 		t.Errorf("cross-site sign-out touched the cookie: %v", p.Cookie)
 	}
@@ -508,9 +362,9 @@ func TestSignout(t *testing.T) {
 		t.Fatalf("cross-site sign-out removed the cookie")
 	}
 
-	p = e.do(c, "POST", "/signout", url.Values{}, e.srv.URL)
-	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/signin" {
-		t.Fatalf("POST /signout: status %d Location %q, want 303 /signin", p.Status, p.Header.Get("Location"))
+	p = e.do(c, "POST", "/admin/signout", url.Values{}, e.srv.URL)
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/admin/signin" {
+		t.Fatalf("POST /admin/signout: status %d Location %q, want 303 /admin/signin", p.Status, p.Header.Get("Location"))
 	}
 	if p.Cookie == nil {
 		t.Fatalf("sign-out set no cookie")
@@ -524,8 +378,8 @@ func TestSignout(t *testing.T) {
 	if jarHasCookie(t, c, e.srv.URL) {
 		t.Errorf("the jar still holds the cookie after sign-out")
 	}
-	if p := e.do(c, "GET", "/", nil, ""); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/signin" {
-		t.Errorf("GET / after sign-out: status %d, want 303 /signin", p.Status)
+	if p := e.do(c, "GET", "/admin", nil, ""); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/admin/signin" {
+		t.Errorf("GET /admin after sign-out: status %d, want 303 /admin/signin", p.Status)
 	}
 }
 
@@ -536,10 +390,10 @@ func TestRevokedTokenLosesConsole(t *testing.T) {
 	if err := e.st.RevokeToken(context.Background(), licensing.System("test"), "console-admin"); err != nil {
 		t.Fatalf("RevokeToken: %v", err)
 	}
-	if p := e.do(c, "GET", "/", nil, ""); p.Status != http.StatusSeeOther {
+	if p := e.do(c, "GET", "/admin", nil, ""); p.Status != http.StatusSeeOther {
 		t.Errorf("GET / with a revoked token's cookie: status %d, want 303", p.Status)
 	}
-	if p := e.do(e.browser(), "POST", "/signin", url.Values{"token": {e.admin}}, e.srv.URL); p.Status != http.StatusUnauthorized || p.Cookie != nil {
+	if p := e.do(e.browser(), "POST", "/admin/signin", url.Values{"token": {e.admin}}, e.srv.URL); p.Status != http.StatusUnauthorized || p.Cookie != nil {
 		t.Errorf("sign-in with a revoked token: status %d cookie %v, want 401 and none", p.Status, p.Cookie)
 	}
 }
@@ -556,7 +410,7 @@ func TestAPIStillServedBesideThePages(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /api/v1/pools beside the pages: status %d", resp.StatusCode)
 	}
-	// An unknown page is not the console.
+	// An unknown page is not the console nor the portal.
 	p := e.do(e.browser(), "GET", "/nope", nil, "")
 	if p.Status != http.StatusNotFound {
 		t.Errorf("GET /nope: status %d, want 404", p.Status)

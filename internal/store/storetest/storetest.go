@@ -122,6 +122,7 @@ func Run(t *testing.T, open OpenFunc) {
 			}
 		})
 	}
+	runDesk(t, open)
 }
 
 func newEnv(t *testing.T, open OpenFunc) *env {

@@ -1,0 +1,225 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/desk"
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+)
+
+type integrationJSON struct {
+	ID             string    `json:"id"`
+	Name           string    `json:"name"`
+	Mode           string    `json:"mode"`
+	ServiceAccount string    `json:"service_account"`
+	Token          string    `json:"token,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+func integrationOut(in desk.Integration) integrationJSON {
+	return integrationJSON{ID: in.ID, Name: in.Name, Mode: string(in.Mode), ServiceAccount: in.UserName, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt}
+}
+
+func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name string `json:"name"`
+		Mode string `json:"mode"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	mode, err := desk.ParseMode(in.Mode)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	integ, secret, err := s.desk.CreateIntegration(r.Context(), actorOf(r), in.Name, mode)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	j := integrationOut(integ)
+	j.Token = secret
+	w.Header().Set("Location", "/api/v1/integrations/"+integ.ID)
+	writeJSON(w, http.StatusCreated, j)
+}
+
+func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request) {
+	list, err := s.desk.Store().ListIntegrations(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]integrationJSON, len(list))
+	for i, in := range list {
+		out[i] = integrationOut(in)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"integrations": out})
+}
+
+func (s *Server) getIntegration(w http.ResponseWriter, r *http.Request) {
+	in, err := s.desk.Store().GetIntegration(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, integrationOut(in))
+}
+
+func (s *Server) updateIntegration(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Mode string `json:"mode"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	mode, err := desk.ParseMode(in.Mode)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	integ, err := s.desk.Store().SetIntegrationMode(r.Context(), actorOf(r), r.PathValue("id"), mode)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.integs.forget()
+	writeJSON(w, http.StatusOK, integrationOut(integ))
+}
+
+func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request) {
+	if err := s.desk.Store().DeleteIntegration(r.Context(), actorOf(r), r.PathValue("id")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.integs.forget()
+	s.tokens.Clear()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type proposalJSON struct {
+	ID          string      `json:"id"`
+	Integration string      `json:"integration"`
+	Ticket      string      `json:"ticket"`
+	Capability  string      `json:"capability"`
+	Change      desk.Change `json:"change"`
+	ActingUser  string      `json:"acting_user"`
+	Verified    bool        `json:"acting_user_verified"`
+	State       string      `json:"state"`
+	CreatedAt   time.Time   `json:"created_at"`
+	DecidedBy   string      `json:"decided_by,omitempty"`
+	DecidedAt   *time.Time  `json:"decided_at,omitempty"`
+	Reason      string      `json:"reason,omitempty"`
+}
+
+func proposalOut(p desk.Proposal) proposalJSON {
+	j := proposalJSON{ID: p.ID, Integration: p.IntegName, Ticket: desk.FormatNumber(p.TicketSeq), Capability: p.Capability, Change: p.Change,
+		ActingUser: p.ActingName, Verified: p.ActingUser != "", State: string(p.State), CreatedAt: p.CreatedAt, DecidedBy: p.DecidedBy, Reason: p.Reason}
+	if j.ActingUser == "" {
+		j.ActingUser = p.ActingRaw
+	}
+	if !p.DecidedAt.IsZero() {
+		j.DecidedAt = &p.DecidedAt
+	}
+	return j
+}
+
+func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) {
+	p, err := s.principal(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	state := desk.ProposalState(r.URL.Query().Get("state"))
+	switch state {
+	case "", desk.ProposalPending, desk.ProposalConfirmed, desk.ProposalRejected:
+	default:
+		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "state", "state must be pending, confirmed or rejected"))
+		return
+	}
+	limit, err := queryInt(r, "limit", 100, 1, 1000)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.desk.ListProposals(r.Context(), p, state, limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]proposalJSON, len(list))
+	for i, pr := range list {
+		out[i] = proposalOut(pr)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"proposals": out})
+}
+
+func (s *Server) getProposal(w http.ResponseWriter, r *http.Request) {
+	p, err := s.principal(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pr, err := s.desk.GetProposal(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, proposalOut(pr))
+}
+
+func (s *Server) decideProposal(confirm bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Reason string `json:"reason"`
+		}
+		if err := decode(w, r, &in); err != nil && !isEmptyBody(err) {
+			s.fail(w, r, err)
+			return
+		}
+		p, err := s.principal(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		pr, t, err := s.desk.DecideProposal(r.Context(), p, r.PathValue("id"), confirm, in.Reason)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out := map[string]any{"proposal": proposalOut(pr)}
+		if confirm {
+			out["ticket"] = ticketOut(t, false)
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// multiplexing serves the multiplexing report over ?from=&to= (RFC 3339;
+// default the last 30 days).
+func (s *Server) multiplexing(w http.ResponseWriter, r *http.Request) {
+	to, from := s.store.Now(), time.Time{}
+	for name, dst := range map[string]*time.Time{"from": &from, "to": &to} {
+		if v := r.URL.Query().Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, name, "%s must be an RFC 3339 time", name))
+				return
+			}
+			*dst = t
+		}
+	}
+	if from.IsZero() {
+		from = to.Add(-30 * 24 * time.Hour)
+	}
+	rep, err := s.desk.Report(r.Context(), actorOf(r), from, to)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, reportOut(rep))
+}

@@ -1,0 +1,72 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/desk"
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/store"
+)
+
+// SessionHeader names the seat session a platform call works in, so a
+// concurrent seat can be leased for it.
+const SessionHeader = "Seatkeeper-Session"
+
+// integrations caches the integration behind each integration token for
+// tokenTTL, like the tokens themselves; changes through this process's API
+// drop the entry at once.
+type integrations struct{ m sync.Map } // token id -> cachedIntegration
+
+type cachedIntegration struct {
+	in desk.Integration
+	at time.Time
+}
+
+func (c *integrations) forget() { c.m.Clear() }
+
+// principal turns the authenticated caller into the desk's principal.
+func (s *Server) principal(r *http.Request) (desk.Principal, error) {
+	c := callerOf(r.Context())
+	raw := c.actor.ActingUser
+	if c.token.Scope == store.ScopeIntegration {
+		in, err := s.integrationOf(r, c.token)
+		if err != nil {
+			return desk.Principal{}, err
+		}
+		return s.desk.Acting(c.actor, in, raw), nil
+	}
+	session := strings.TrimSpace(r.Header.Get(SessionHeader))
+	if raw == "" {
+		if session != "" {
+			return desk.Principal{}, licensing.FieldErrorf(licensing.CodeInvalid, SessionHeader, "a session needs its person in the %s header", ActingUserHeader)
+		}
+		return desk.Principal{Actor: c.actor, Admin: c.token.Scope == store.ScopeAdmin}, nil
+	}
+	p, err := s.desk.Person(c.actor, raw, session)
+	if err != nil {
+		return desk.Principal{}, licensing.FieldErrorf(licensing.CodeNotFound, ActingUserHeader, "no person %q", raw)
+	}
+	p.Actor.ActingUser = p.UserName
+	return p, nil
+}
+
+func (s *Server) integrationOf(r *http.Request, tok store.Token) (desk.Integration, error) {
+	now := s.store.Now()
+	if v, ok := s.integs.m.Load(tok.ID); ok {
+		if c := v.(cachedIntegration); now.Sub(c.at) < tokenTTL {
+			return c.in, nil
+		}
+	}
+	in, err := s.desk.Store().IntegrationByToken(r.Context(), tok.ID)
+	if licensing.ErrorCode(err) == licensing.CodeNotFound {
+		return in, licensing.Errorf(licensing.CodeForbidden, "token %q belongs to no integration: create one with POST /api/v1/integrations", tok.Name)
+	}
+	if err != nil {
+		return in, err
+	}
+	s.integs.m.Store(tok.ID, cachedIntegration{in: in, at: now})
+	return in, nil
+}

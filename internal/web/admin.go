@@ -1,0 +1,129 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/seatkeeper/seatkeeper/internal/audit"
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/seats"
+	"github.com/seatkeeper/seatkeeper/internal/store"
+)
+
+// adminCookie carries an admin token for the licence console (HttpOnly,
+// SameSite=Strict). Its path is "/" so the report pages accept it too.
+const adminCookie = "seatkeeper_token"
+
+func (p *Pages) admin(ctx context.Context, r *http.Request) (store.Token, bool) {
+	c, err := r.Cookie(adminCookie)
+	if err != nil || c.Value == "" {
+		return store.Token{}, false
+	}
+	tok, err := p.svc.Store.LookupToken(ctx, store.HashToken(c.Value))
+	return tok, err == nil && tok.Scope == store.ScopeAdmin
+}
+
+func (p *Pages) adminSigninForm(w http.ResponseWriter, r *http.Request) {
+	p.render(w, "admin_signin.html", http.StatusOK, map[string]any{"Error": ""})
+}
+
+func (p *Pages) adminSignin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if !sameOrigin(r) || r.ParseForm() != nil {
+		p.render(w, "admin_signin.html", http.StatusForbidden, map[string]any{"Error": "The request was refused."})
+		return
+	}
+	secret := strings.TrimSpace(r.PostForm.Get("token"))
+	tok, err := p.svc.Store.LookupToken(r.Context(), store.HashToken(secret))
+	if err != nil || tok.Scope != store.ScopeAdmin {
+		p.render(w, "admin_signin.html", http.StatusUnauthorized, map[string]any{"Error": "That is not a valid admin token."})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: secret, Path: "/", HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 8 * 3600})
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+func (p *Pages) adminSignout(w http.ResponseWriter, r *http.Request) {
+	if sameOrigin(r) {
+		http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: "", Path: "/", HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	}
+	http.Redirect(w, r, "/admin/signin", http.StatusSeeOther)
+}
+
+type poolRow struct {
+	Pool     licensing.Pool
+	SKUName  string
+	Usage    store.PoolUsage
+	Near     bool
+	Holders  []string
+	Capacity int
+}
+
+func (p *Pages) console(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if _, ok := p.admin(ctx, r); !ok {
+		http.Redirect(w, r, "/admin/signin", http.StatusSeeOther)
+		return
+	}
+	st := p.svc.Store
+	pools, err := st.ListPools(ctx)
+	usage, err2 := st.Usage(ctx)
+	leases, err3 := st.ActiveLeases(ctx, "")
+	if err := firstErr(err, err2, err3); err != nil {
+		p.log.Error("console", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	byPool := map[string]store.PoolUsage{}
+	for _, u := range usage {
+		byPool[u.Pool] = u
+	}
+	holders := map[string][]string{}
+	for _, l := range leases {
+		name := l.User
+		if u, ok := p.svc.Engine.User(l.User); ok {
+			name = u.DisplayName
+		}
+		holders[l.Pool] = append(holders[l.Pool], name)
+	}
+	rows := make([]poolRow, 0, len(pools))
+	for _, pl := range pools {
+		u := byPool[pl.ID]
+		sku, _ := p.svc.Engine.SKU(pl.SKU)
+		h := holders[pl.ID]
+		sort.Strings(h)
+		rows = append(rows, poolRow{Pool: pl, SKUName: sku.Name, Usage: u, Near: seats.NearCapacity(pl, u.Held), Holders: h, Capacity: u.Capacity})
+	}
+	recent, err := p.recentAudit(ctx, 25)
+	if err != nil {
+		p.log.Error("console audit", "err", err)
+	}
+	p.render(w, "admin_console.html", http.StatusOK, map[string]any{"Pools": rows, "Audit": recent, "People": p.svc.Engine.PeopleCount(), "Store": st.Dialect()})
+}
+
+// recentAudit returns the newest n entries, newest first.
+func (p *Pages) recentAudit(ctx context.Context, n int) ([]audit.Entry, error) {
+	if _, err := p.svc.Store.ChainPending(ctx); err != nil {
+		return nil, err
+	}
+	seq, _, err := p.svc.Store.AuditHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list, err := p.svc.Store.ListAudit(ctx, max(0, seq-int64(n)), n)
+	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+		list[i], list[j] = list[j], list[i]
+	}
+	return list, err
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

@@ -1,0 +1,46 @@
+package web
+
+import "net/http"
+
+// Register adds every page to mux; this is the one place that lists them.
+func (p *Pages) Register(mux *http.ServeMux) {
+	mux.Handle("GET /static/", staticHandler())
+
+	// The administrator's licence console, signed in with an admin token.
+	mux.HandleFunc("GET /admin", p.console)
+	mux.HandleFunc("GET /admin/signin", p.adminSigninForm)
+	mux.HandleFunc("POST /admin/signin", p.adminSignin)
+	mux.HandleFunc("POST /admin/signout", p.adminSignout)
+
+	// People sign in with a local password.
+	mux.HandleFunc("GET /signin", p.signinForm)
+	mux.HandleFunc("POST /signin", p.signin)
+	mux.HandleFunc("POST /signout", p.person(p.signout))
+
+	// The requester portal (free tier).
+	mux.HandleFunc("GET /{$}", p.person(p.home))
+	mux.HandleFunc("GET /kb", p.person(p.kbSearch))
+	mux.HandleFunc("GET /kb/{id}", p.person(p.kbArticle))
+	mux.HandleFunc("GET /tickets", p.person(p.myTickets))
+	mux.HandleFunc("GET /tickets/new", p.person(p.newTicketForm))
+	mux.HandleFunc("POST /tickets", p.person(p.createTicket))
+	mux.HandleFunc("GET /tickets/{key}", p.person(p.ticket))
+	mux.HandleFunc("POST /tickets/{key}/comments", p.person(p.comment))
+	mux.HandleFunc("GET /chat", p.person(p.chatPage))
+	mux.HandleFunc("POST /chat", p.person(p.chatPost))
+	mux.HandleFunc("POST /chat/ticket", p.person(p.chatTicket))
+
+	// The agent console: every action decided by the engine.
+	mux.HandleFunc("GET /agent", p.person(p.queue))
+	mux.HandleFunc("GET /agent/tickets/{key}", p.person(p.agentTicket))
+	mux.HandleFunc("POST /agent/tickets/{key}/transition", p.person(p.transition))
+	mux.HandleFunc("POST /agent/tickets/{key}/assign", p.person(p.assign))
+	mux.HandleFunc("POST /agent/tickets/{key}/comments", p.person(p.agentNote))
+	mux.HandleFunc("POST /agent/tickets/{key}/work-notes", p.person(p.agentNote))
+	mux.HandleFunc("GET /agent/proposals", p.person(p.proposals))
+	mux.HandleFunc("POST /agent/proposals/{id}/confirm", p.person(p.decideProposal))
+	mux.HandleFunc("POST /agent/proposals/{id}/reject", p.person(p.decideProposal))
+
+	// Reports: a person allowed report.view, or the administrator.
+	mux.HandleFunc("GET /reports/multiplexing", p.multiplexing)
+}

@@ -1,0 +1,225 @@
+package web
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/seatkeeper/seatkeeper/internal/desk"
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/signin"
+)
+
+// sessionCookie carries a signed-in person's browser session secret.
+const sessionCookie = "seatkeeper_session"
+
+// visit is a signed-in person's request.
+type visit struct {
+	ws    desk.WebSession
+	actor licensing.Actor
+	p     desk.Principal
+}
+
+// personActor is how a person's own actions in the pages appear in the
+// audit log: the channel and the person, as "cli:NAME" does for the CLI.
+func personActor(r *http.Request, ws desk.WebSession) licensing.Actor {
+	return licensing.Actor{Name: "web:" + ws.UserName, Source: remoteIP(r)}
+}
+
+// visitOf returns the signed-in person of r, if any.
+func (p *Pages) visitOf(r *http.Request) (*visit, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, licensing.Errorf(licensing.CodeUnauthorized, "not signed in")
+	}
+	ws, err := p.auth.Lookup(r.Context(), c.Value)
+	if err != nil {
+		return nil, err
+	}
+	a := personActor(r, ws)
+	pr, err := p.desk.Person(a, ws.User, ws.SeatSession)
+	if err != nil {
+		// The engine does not know the person (yet): treat as signed out.
+		return nil, licensing.Errorf(licensing.CodeUnauthorized, "unknown person")
+	}
+	return &visit{ws: ws, actor: a, p: pr}, nil
+}
+
+// person wraps a page that needs a signed-in person. A visitor without a
+// session is sent to the sign-in page (back here afterwards, for a GET);
+// every POST must come from this site's own form: same Origin and the
+// session's CSRF token.
+func (p *Pages) person(h func(http.ResponseWriter, *http.Request, *visit)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := p.visitOf(r)
+		if err != nil {
+			if licensing.ErrorCode(err) != licensing.CodeUnauthorized {
+				p.fail(w, r, nil, err)
+				return
+			}
+			if _, cerr := r.Cookie(sessionCookie); cerr == nil {
+				clearSessionCookie(w, r)
+			}
+			target := "/signin"
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost && !p.checkForm(w, r, v) {
+			return
+		}
+		h(w, r, v)
+	}
+}
+
+// checkForm reads a posted form and refuses it unless it comes from this
+// site with the session's CSRF token.
+func (p *Pages) checkForm(w http.ResponseWriter, r *http.Request, v *visit) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			p.fail(w, r, v, licensing.Errorf(licensing.CodeTooLarge, "the form is larger than %d KiB", maxForm>>10))
+		} else {
+			p.fail(w, r, v, licensing.Errorf(licensing.CodeInvalid, "the form could not be read"))
+		}
+		return false
+	}
+	token := r.PostForm.Get("csrf")
+	if !sameOrigin(r) || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(v.ws.CSRF)) != 1 {
+		p.fail(w, r, v, licensing.Errorf(licensing.CodeForbidden, "the request was refused: it did not come from this site's own page; reload the page and try again"))
+		return false
+	}
+	return true
+}
+
+// safeNext returns where to go after signing in: a relative path on this
+// site, or "/". Anything that could leave the site ("//host", a scheme,
+// a backslash browsers read as a slash) is dropped.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return u.RequestURI()
+}
+
+func (p *Pages) signinForm(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("next"))
+	if _, err := p.visitOf(r); err == nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	p.render(w, "signin.html", http.StatusOK, map[string]any{"Title": "Sign in", "Next": next})
+}
+
+func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if !sameOrigin(r) || r.ParseForm() != nil {
+		p.render(w, "signin.html", http.StatusForbidden, map[string]any{"Title": "Sign in", "Next": "/", "Error": "The request was refused."})
+		return
+	}
+	next := safeNext(r.PostForm.Get("next"))
+	user := r.PostForm.Get("user")
+	// The audit names the person by their user name, whichever of their
+	// keys they typed; what was typed itself never reaches the log.
+	a := licensing.Actor{Name: "web:unknown", Source: remoteIP(r)}
+	if u, ok := p.svc.Engine.User(strings.TrimSpace(user)); ok && len(user) <= 256 {
+		a.Name = "web:" + u.UserName
+	}
+	ws, secret, err := p.auth.SignIn(r.Context(), a, user, r.PostForm.Get("password"))
+	if err != nil {
+		status, msg := http.StatusUnauthorized, "Wrong user name or password."
+		switch licensing.ErrorCode(err) {
+		case licensing.CodeUnauthorized:
+		case licensing.CodeInactive:
+			status, msg = http.StatusForbidden, "Your account is inactive: ask the service desk."
+		default:
+			status, _ = p.explain(r, err)
+			msg = "Signing in failed on our side; try again in a moment."
+		}
+		p.render(w, "signin.html", status, map[string]any{"Title": "Sign in", "Next": next, "User": user, "Error": msg})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: secure(r),
+		SameSite: http.SameSiteLaxMode, Expires: ws.ExpiresAt, MaxAge: int(signin.Lifetime.Seconds())})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// signout ends the browser session and its seat session, so a lease held
+// returns at once.
+func (p *Pages) signout(w http.ResponseWriter, r *http.Request, v *visit) {
+	c, err := r.Cookie(sessionCookie)
+	if err == nil {
+		if err := p.auth.SignOut(r.Context(), v.actor, c.Value); err != nil {
+			p.fail(w, r, v, err)
+			return
+		}
+	}
+	clearSessionCookie(w, r)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// base is the data every signed-in page shares: the navigation and the
+// sign-out form's CSRF token.
+func (p *Pages) base(v *visit, title string) map[string]any {
+	name := v.ws.UserName
+	if u, ok := p.svc.Engine.User(v.ws.User); ok && u.DisplayName != "" {
+		name = u.DisplayName
+	}
+	return map[string]any{"Title": title, "Me": name, "CSRF": v.ws.CSRF, "Agent": p.agent(v)}
+}
+
+// agent reports whether the person may use the agent console: they hold an
+// agent seat, or are registered for a concurrent pool (a lease is taken at
+// their first action; reading needs none).
+func (p *Pages) agent(v *visit) bool {
+	d := p.svc.Engine.Decide(v.ws.User, "ticket.read_all", v.ws.SeatSession)
+	return d.Allow || d.Reason == licensing.ReasonCheckoutRequired || d.Reason == licensing.ReasonSessionRequired
+}
+
+// fail renders an error page (with the navigation when signed in).
+func (p *Pages) fail(w http.ResponseWriter, r *http.Request, v *visit, err error) {
+	if p.lost(w, r, err) {
+		return
+	}
+	status, f := p.explain(r, err)
+	data := map[string]any{"Title": "Error"}
+	if v != nil {
+		data = p.base(v, "Error")
+	}
+	data["Flash"], data["Status"] = f, status
+	p.render(w, "error.html", status, data)
+}
+
+// lost handles a refusal that means the person's session is gone — its
+// seat session ended between the lookup and the action (idle, ended by an
+// administrator, the person deactivated): they sign in again.
+func (p *Pages) lost(w http.ResponseWriter, r *http.Request, err error) bool {
+	if licensing.ErrorCode(err) != licensing.CodeUnauthorized {
+		return false
+	}
+	if c, cerr := r.Cookie(sessionCookie); cerr == nil {
+		if serr := p.auth.SignOut(r.Context(), licensing.System("web"), c.Value); serr != nil {
+			p.log.Error("sign out a lost session", "err", serr)
+		}
+		clearSessionCookie(w, r)
+	}
+	target := "/signin"
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return true
+}
