@@ -17,22 +17,22 @@ func as(who string, more ...string) []string {
 
 // ticketOf decodes a ticket answer and also returns it as a raw object, so
 // tests can tell an absent key from an empty one.
-func ticketOf(t *testing.T, r reply) (ticketJSON, map[string]any) {
+func ticketOf(t *testing.T, r reply) (ticketDetailJSON, map[string]any) {
 	t.Helper()
-	var tk ticketJSON
+	var tk ticketDetailJSON
 	r.into(t, &tk)
 	return tk, r.obj(t)
 }
 
 // getTicket reads a ticket with the admin token (no person: the whole view).
-func (e *testEnv) getTicket(key string) ticketJSON {
+func (e *testEnv) getTicket(key string) ticketDetailJSON {
 	e.t.Helper()
 	tk, _ := ticketOf(e.t, e.must(200, "GET", "/api/v1/tickets/"+key, nil))
 	return tk
 }
 
 // newTicket submits a ticket as who through tok and returns it.
-func (e *testEnv) newTicket(tok, who, title string) ticketJSON {
+func (e *testEnv) newTicket(tok, who, title string) ticketDetailJSON {
 	e.t.Helper()
 	r := e.request("POST", "/api/v1/tickets", tok, map[string]string{"title": title, "description": "it broke", "category": "network"}, as(who)...)
 	if r.Status != 201 {
@@ -479,10 +479,24 @@ func TestKnowledgeBaseAndChat(t *testing.T) {
 	}
 	wantError(t, e.requestAs(desk, ann, "PUT", "/api/v1/articles/"+vpn.ID, `{"id":"art_other","title":"x"}`), 400, "invalid_request", "id")
 	wantError(t, e.requestAs(desk, ann, "PUT", "/api/v1/articles/art_nope", `{"title":"x"}`), 404, "not_found", "-")
+	// The index follows an update at once…
+	e.mustAs(t, 200, desk, bob, "GET", "/api/v1/articles?q=wifi", nil).into(t, &list)
+	if len(list.Articles) != 1 || list.Articles[0].ID != wifi.ID {
+		t.Errorf("search wifi = %+v, want the wifi article", list.Articles)
+	}
+	e.mustAs(t, 200, desk, bob, "GET", "/api/v1/articles?q=concentrator", nil).into(t, &list)
+	if len(list.Articles) != 0 {
+		t.Errorf("search for a word no article has = %+v", list.Articles)
+	}
+	e.mustAs(t, 200, desk, ann, "PUT", "/api/v1/articles/"+vpn.ID, `{"title":"Reset the VPN client","body":"Restart it; the concentrator may be down.","tags":["vpn"]}`)
+	e.mustAs(t, 200, desk, bob, "GET", "/api/v1/articles?q=concentrator", nil).into(t, &list)
+	if len(list.Articles) != 1 || list.Articles[0].ID != vpn.ID {
+		t.Errorf("search after the update = %+v, want the updated VPN article", list.Articles)
+	}
 	e.mustAs(t, 204, desk, ann, "DELETE", "/api/v1/articles/"+wifi.ID, nil)
 	wantError(t, e.requestAs(desk, bob, "GET", "/api/v1/articles/"+wifi.ID, nil), 404, "not_found", "-")
 	wantError(t, e.requestAs(desk, ann, "DELETE", "/api/v1/articles/"+wifi.ID, nil), 404, "not_found", "-")
-	// The index follows the change at once.
+	// …and a deletion.
 	e.mustAs(t, 200, desk, bob, "GET", "/api/v1/articles?q=wifi", nil).into(t, &list)
 	if len(list.Articles) != 0 {
 		t.Errorf("search after delete = %+v, want nothing", list.Articles)
@@ -561,4 +575,33 @@ func anyMap[V any](m map[string]V) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// TestSessionHeaderMustBeTheActingPersons: a platform call may work in a
+// seat session only of the person it acts for; anyone else's, or an
+// ended one, is refused the same way on reads and changes.
+func TestSessionHeaderMustBeTheActingPersons(t *testing.T) {
+	e, desk := deskFixture(t)
+	var cid struct {
+		ID string `json:"id"`
+	}
+	e.must(201, "POST", "/api/v1/sessions", map[string]any{"user": "cid@example.com", "lazy": true}).into(t, &cid)
+	for _, session := range []string{cid.ID, "ses_nonesuch"} {
+		for _, call := range []struct{ method, path, body string }{
+			{"GET", "/api/v1/tickets", ""},
+			{"POST", "/api/v1/tickets/INC-000001/transition", `{"to":"in_progress"}`},
+		} {
+			var body any
+			if call.body != "" {
+				body = call.body
+			}
+			r := e.request(call.method, call.path, desk, body, as("ann@example.com", SessionHeader, session)...)
+			wantError(t, r, 401, "unauthorized", SessionHeader)
+		}
+	}
+	if got := e.getTicket("INC-000001"); got.State != "new" {
+		t.Errorf("a refused call changed the ticket: %s", got.State)
+	}
+	// Cid's own session works, and takes cid's lease at the first change.
+	e.mustAs(t, 200, desk, "cid@example.com", "POST", "/api/v1/tickets/INC-000001/transition", `{"to":"in_progress"}`, SessionHeader, cid.ID)
 }

@@ -101,23 +101,49 @@ func (s *Server) deleteIntegration(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-type proposalJSON struct {
-	ID          string      `json:"id"`
-	Integration string      `json:"integration"`
-	Ticket      string      `json:"ticket"`
-	Capability  string      `json:"capability"`
-	Change      desk.Change `json:"change"`
-	ActingUser  string      `json:"acting_user"`
-	Verified    bool        `json:"acting_user_verified"`
-	State       string      `json:"state"`
-	CreatedAt   time.Time   `json:"created_at"`
-	DecidedBy   string      `json:"decided_by,omitempty"`
-	DecidedAt   *time.Time  `json:"decided_at,omitempty"`
-	Reason      string      `json:"reason,omitempty"`
+// proposalChangeJSON is a held change as people read it: the assignee by
+// user name, the note by kind and body.
+type proposalChangeJSON struct {
+	State    string            `json:"state,omitempty"`
+	Assignee *string           `json:"assignee,omitempty"`
+	Priority string            `json:"priority,omitempty"`
+	Category string            `json:"category,omitempty"`
+	Note     *proposalNoteJSON `json:"note,omitempty"`
 }
 
-func proposalOut(p desk.Proposal) proposalJSON {
-	j := proposalJSON{ID: p.ID, Integration: p.IntegName, Ticket: desk.FormatNumber(p.TicketSeq), Capability: p.Capability, Change: p.Change,
+type proposalNoteJSON struct {
+	Kind string `json:"kind"`
+	Body string `json:"body"`
+}
+
+type proposalJSON struct {
+	ID          string             `json:"id"`
+	Integration string             `json:"integration"`
+	Ticket      string             `json:"ticket"`
+	Capability  string             `json:"capability"`
+	Change      proposalChangeJSON `json:"change"`
+	ActingUser  string             `json:"acting_user"`
+	Verified    bool               `json:"acting_user_verified"`
+	State       string             `json:"state"`
+	CreatedAt   time.Time          `json:"created_at"`
+	DecidedBy   string             `json:"decided_by,omitempty"`
+	DecidedAt   *time.Time         `json:"decided_at,omitempty"`
+	Reason      string             `json:"reason,omitempty"`
+}
+
+func (s *Server) proposalOut(p desk.Proposal) proposalJSON {
+	ch := proposalChangeJSON{State: string(p.Change.State), Priority: string(p.Change.Priority), Category: p.Change.Category}
+	if a := p.Change.Assignee; a != nil {
+		name := *a
+		if u, ok := s.engine.User(name); ok && name != "" {
+			name = u.UserName
+		}
+		ch.Assignee = &name
+	}
+	if n := p.Change.Note; n != nil {
+		ch.Note = &proposalNoteJSON{Kind: string(n.Kind), Body: n.Body}
+	}
+	j := proposalJSON{ID: p.ID, Integration: p.IntegName, Ticket: desk.FormatNumber(p.TicketSeq), Capability: p.Capability, Change: ch,
 		ActingUser: p.ActingName, Verified: p.ActingUser != "", State: string(p.State), CreatedAt: p.CreatedAt, DecidedBy: p.DecidedBy, Reason: p.Reason}
 	if j.ActingUser == "" {
 		j.ActingUser = p.ActingRaw
@@ -153,7 +179,7 @@ func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]proposalJSON, len(list))
 	for i, pr := range list {
-		out[i] = proposalOut(pr)
+		out[i] = s.proposalOut(pr)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"proposals": out})
 }
@@ -169,7 +195,7 @@ func (s *Server) getProposal(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, proposalOut(pr))
+	writeJSON(w, http.StatusOK, s.proposalOut(pr))
 }
 
 func (s *Server) decideProposal(confirm bool) http.HandlerFunc {
@@ -191,9 +217,9 @@ func (s *Server) decideProposal(confirm bool) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		out := map[string]any{"proposal": proposalOut(pr)}
+		out := map[string]any{"proposal": s.proposalOut(pr)}
 		if confirm {
-			out["ticket"] = ticketOut(t, false)
+			out["ticket"] = ticketOut(t)
 		}
 		writeJSON(w, http.StatusOK, out)
 	}

@@ -597,21 +597,11 @@ func TestMultiplexingReport(t *testing.T) {
 	}
 }
 
-// knownBugIntegrationOwnRead skips TestIntegrationRequesterReadsOwnTicket
-// until desk.Service.GetTicket lets an integration's requester read their
-// own ticket.
-const knownBugIntegrationOwnRead = true
-
 // TestIntegrationRequesterReadsOwnTicket: requester capabilities pass
 // through an integration in every mode (DESIGN §3.5): the acting person
 // reads their own ticket (without work notes) like on the portal, and the
 // read is no unlicensed fulfiller action in the report.
 func TestIntegrationRequesterReadsOwnTicket(t *testing.T) {
-	if knownBugIntegrationOwnRead {
-		t.Skip("known bug, reported to the lead: desk.Service.GetTicket asks readable() first, which for an integration " +
-			"authorizes ticket.read_all and fails the whole read (403 multiplexing_blocked, recorded as a blocked call) " +
-			"instead of falling back to the acting person's own ticket; set knownBugIntegrationOwnRead to false once fixed")
-	}
 	e, _ := deskFixture(t)
 	hub := e.newIntegration("slack-hub", "enforce")
 	e.mustAs(t, 201, e.admin, "ann@example.com", "POST", "/api/v1/tickets/INC-000001/work-notes", `{"body":"internal"}`)

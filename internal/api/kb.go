@@ -55,9 +55,7 @@ func (s *Server) listArticles(w http.ResponseWriter, r *http.Request) {
 		out = append(out, articleOut(a))
 	}
 	for _, h := range hits {
-		j := articleOut(desk.Article{ID: h.Article.ID, Title: h.Article.Title, Body: h.Article.Body, Tags: h.Article.Tags})
-		j.Score, j.Snippet = h.Score, h.Snippet
-		out = append(out, j)
+		out = append(out, s.hitOut(h))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"articles": out})
 }
@@ -74,6 +72,18 @@ func (s *Server) getArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, articleOut(a))
+}
+
+// hitOut is a search hit or bot suggestion: the article as indexed, with
+// its score and snippet.
+func (s *Server) hitOut(h bot.Hit) articleJSON {
+	a, ok := s.desk.Indexed(h.Article.ID)
+	if !ok {
+		a = desk.Article{ID: h.Article.ID, Title: h.Article.Title, Body: h.Article.Body, Tags: h.Article.Tags}
+	}
+	j := articleOut(a)
+	j.Score, j.Snippet = h.Score, h.Snippet
+	return j
 }
 
 type articleIn struct {
@@ -170,7 +180,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{"text": rep.Text, "intent": string(rep.Intent), "suggestions": []articleJSON{}}
 	sugg := []articleJSON{}
 	for _, h := range rep.Suggestions {
-		sugg = append(sugg, articleJSON{ID: h.Article.ID, Title: h.Article.Title, Tags: h.Article.Tags, Score: h.Score, Snippet: h.Snippet})
+		sugg = append(sugg, s.hitOut(h))
 	}
 	out["suggestions"] = sugg
 	if rep.Draft != nil {

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/audit"
-	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
@@ -394,6 +393,7 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		}{}, nil},
 		// The service desk (DESIGN §3.4, §3.5).
 		{"Ticket", ticketJSON{}, nil},
+		{"TicketDetail", ticketDetailJSON{}, nil},
 		{"Note", noteJSON{}, nil},
 		{"HistoryEntry", historyJSON{}, nil},
 		{"Article", articleJSON{}, nil},
@@ -401,8 +401,8 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"ChatTurn", turnJSON{}, nil},
 		{"Integration", integrationJSON{}, nil},
 		{"Proposal", proposalJSON{}, nil},
-		{"ProposalChange", desk.Change{}, nil},
-		{"ProposalNote", desk.Note{}, nil},
+		{"ProposalChange", proposalChangeJSON{}, nil},
+		{"ProposalNote", proposalNoteJSON{}, nil},
 		{"MultiplexingReport", reportJSON{}, nil},
 		{"IntegrationUsage", integrationUsageJSON{}, nil},
 		{"Offender", offenderJSON{}, nil},
@@ -823,10 +823,15 @@ func jsonNames(t reflect.Type) []string {
 	var out []string
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			// An embedded struct's fields are encoded as the outer one's.
+			out = append(out, jsonNames(f.Type)...)
+			continue
+		}
 		if !f.IsExported() {
 			continue
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "-" {
 			continue
 		}

@@ -49,6 +49,9 @@ func (s *Server) principal(r *http.Request) (desk.Principal, error) {
 	if err != nil {
 		return desk.Principal{}, licensing.FieldErrorf(licensing.CodeNotFound, ActingUserHeader, "no person %q", raw)
 	}
+	if owner, ok := s.engine.SessionUser(session); session != "" && (!ok || owner != p.User) {
+		return desk.Principal{}, licensing.FieldErrorf(licensing.CodeUnauthorized, SessionHeader, "session %q is not a live session of %s", session, p.UserName)
+	}
 	p.Actor.ActingUser = p.UserName
 	return p, nil
 }

@@ -84,7 +84,7 @@ func (s *Server) auth(scopes []string, h http.HandlerFunc) http.HandlerFunc {
 			allowed = allowed || sc == tok.Scope
 		}
 		if !allowed {
-			s.fail(w, r, licensing.Errorf(licensing.CodeForbidden, "token scope %q may not call %s %s", tok.Scope, r.Method, r.Pattern))
+			s.fail(w, r, licensing.Errorf(licensing.CodeForbidden, "token scope %q may not call %s", tok.Scope, r.Pattern))
 			return
 		}
 		acting := strings.TrimSpace(r.Header.Get(ActingUserHeader))

@@ -30,24 +30,30 @@ type historyJSON struct {
 }
 
 type ticketJSON struct {
-	ID          string        `json:"id"`
-	Number      string        `json:"number"`
-	Title       string        `json:"title"`
-	Description string        `json:"description"`
-	Requester   string        `json:"requester"`
-	RequesterID string        `json:"requester_id"`
-	Assignee    string        `json:"assignee,omitempty"`
-	AssigneeID  string        `json:"assignee_id,omitempty"`
-	Priority    string        `json:"priority"`
-	Category    string        `json:"category"`
-	State       string        `json:"state"`
-	Next        []string      `json:"next_states"`
-	CreatedAt   time.Time     `json:"created_at"`
-	UpdatedAt   time.Time     `json:"updated_at"`
-	Version     int64         `json:"version"`
-	Comments    []noteJSON    `json:"comments,omitempty"`
-	WorkNotes   []noteJSON    `json:"work_notes,omitempty"`
-	History     []historyJSON `json:"history,omitempty"`
+	ID          string    `json:"id"`
+	Number      string    `json:"number"`
+	Title       string    `json:"title"`
+	Description string    `json:"description"`
+	Requester   string    `json:"requester"`
+	RequesterID string    `json:"requester_id"`
+	Assignee    string    `json:"assignee,omitempty"`
+	AssigneeID  string    `json:"assignee_id,omitempty"`
+	Priority    string    `json:"priority"`
+	Category    string    `json:"category"`
+	State       string    `json:"state"`
+	Next        []string  `json:"next_states"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Version     int64     `json:"version"`
+}
+
+// ticketDetailJSON is a ticket read alone: with its notes and history,
+// always arrays (lists leave them out).
+type ticketDetailJSON struct {
+	ticketJSON
+	Comments  []noteJSON    `json:"comments"`
+	WorkNotes []noteJSON    `json:"work_notes"`
+	History   []historyJSON `json:"history"`
 }
 
 func notesOut(ns []desk.Note) []noteJSON {
@@ -58,18 +64,18 @@ func notesOut(ns []desk.Note) []noteJSON {
 	return out
 }
 
-func ticketOut(t desk.Ticket, full bool) ticketJSON {
+func ticketOut(t desk.Ticket) ticketJSON {
 	j := ticketJSON{ID: t.ID, Number: t.Number(), Title: t.Title, Description: t.Description, Requester: t.RequesterName, RequesterID: t.Requester,
 		Assignee: t.AssigneeName, AssigneeID: t.Assignee, Priority: string(t.Priority), Category: t.Category, State: string(t.State),
 		Next: []string{}, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version}
 	for _, n := range t.State.Next() {
 		j.Next = append(j.Next, string(n))
 	}
-	if !full {
-		return j
-	}
-	j.Comments, j.WorkNotes = notesOut(t.Comments), notesOut(t.WorkNotes)
-	j.History = make([]historyJSON, len(t.History))
+	return j
+}
+
+func ticketDetailOut(t desk.Ticket) ticketDetailJSON {
+	j := ticketDetailJSON{ticketJSON: ticketOut(t), Comments: notesOut(t.Comments), WorkNotes: notesOut(t.WorkNotes), History: make([]historyJSON, len(t.History))}
 	for i, h := range t.History {
 		j.History[i] = historyJSON{At: h.At, Actor: h.Actor, ActingUser: h.ActingUser, Via: h.Via, Field: h.Field, From: h.From, To: h.To}
 	}
@@ -98,7 +104,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/tickets/"+t.Number())
-	writeJSON(w, http.StatusCreated, ticketOut(t, false))
+	writeJSON(w, http.StatusCreated, ticketOut(t))
 }
 
 func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
@@ -112,7 +118,7 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ticketOut(t, true))
+	writeJSON(w, http.StatusOK, ticketDetailOut(t))
 }
 
 // listTickets serves the queue (scope=all, the default for agents) or the
@@ -178,7 +184,7 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]ticketJSON, len(list))
 	for i, t := range list {
-		out[i] = ticketOut(t, false)
+		out[i] = ticketOut(t)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tickets": out})
 }
@@ -200,7 +206,7 @@ func (s *Server) change(w http.ResponseWriter, r *http.Request, ch desk.Change, 
 		writeJSON(w, http.StatusAccepted, map[string]any{"proposal": res.Proposal.ID, "state": res.Proposal.State})
 		return
 	}
-	writeJSON(w, status, ticketOut(res.Ticket, true))
+	writeJSON(w, status, ticketDetailOut(res.Ticket))
 }
 
 func (s *Server) transitionTicket(w http.ResponseWriter, r *http.Request) {

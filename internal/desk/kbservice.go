@@ -12,6 +12,7 @@ import (
 // change through this process and at most kbTTL after one through another.
 type kbIndex struct {
 	ix    *bot.Index
+	byID  map[string]Article
 	built time.Time
 }
 
@@ -26,12 +27,25 @@ func (s *Service) index(ctx context.Context) (*bot.Index, error) {
 		return nil, fmt.Errorf("desk: index articles: %w", err)
 	}
 	docs := make([]bot.Article, len(arts))
+	byID := make(map[string]Article, len(arts))
 	for i, a := range arts {
 		docs[i] = bot.Article{ID: a.ID, Title: a.Title, Body: a.Body, Tags: a.Tags}
+		byID[a.ID] = a
 	}
-	k := &kbIndex{ix: bot.NewIndex(docs), built: time.Now()}
+	k := &kbIndex{ix: bot.NewIndex(docs), byID: byID, built: time.Now()}
 	s.kb.Store(k)
 	return k.ix, nil
+}
+
+// Indexed returns the article behind a search hit or bot suggestion, as
+// indexed (without a database read).
+func (s *Service) Indexed(id string) (Article, bool) {
+	k := s.kb.Load()
+	if k == nil {
+		return Article{}, false
+	}
+	a, ok := k.byID[id]
+	return a, ok
 }
 
 // SearchArticles finds articles for a query; an empty query lists them all.

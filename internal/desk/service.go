@@ -89,7 +89,8 @@ func (s *Service) authorizeIntegration(ctx context.Context, p Principal, capabil
 	known = known && p.User != ""
 	call := &Call{Integration: in.ID, ActingRaw: p.ActingRaw, ActingUser: p.User, Capability: capability, Outcome: OutcomeAllowed}
 	g := gate{by: By{Actor: p.Actor, User: in.User, UserName: in.UserName, Via: in.Name, ActingUser: p.actingLabel(), Call: call}}
-	g.by.Stamp = what + " via " + in.Name + " on behalf of " + behalf(u, known, p.ActingRaw)
+	via := " via " + in.Name + " on behalf of " + behalf(u, known, p.ActingRaw)
+	g.by.Stamp = what + via
 	req, ok := s.engine.Requirement(capability)
 	if !ok {
 		return gate{}, licensing.Errorf(licensing.CodeInternal, "capability %q is not in the policy", capability)
@@ -118,6 +119,7 @@ func (s *Service) authorizeIntegration(ctx context.Context, p Principal, capabil
 	case ModePropose:
 		call.Outcome = OutcomeProposed
 		g.propose = true
+		g.by.Stamp = "Proposed, awaiting an agent: " + what + via
 		return g, nil
 	}
 	call.Outcome = OutcomeBlocked
@@ -137,13 +139,13 @@ const TierRequester = licensing.TierRequester
 func denial(d licensing.Decision, capability string) error {
 	switch d.Reason {
 	case licensing.CodeNoLicence:
-		return licensing.Errorf(licensing.CodeNoLicence, "%s needs a %s seat", capability, strings.Join(d.Missing, " or "))
+		return licensing.Errorf(licensing.CodeNoLicence, "%s needs a seat of %s", capability, strings.Join(d.Missing, " or "))
 	case licensing.CodeModuleMissing:
 		return licensing.Errorf(licensing.CodeModuleMissing, "%s needs the %s module", capability, strings.Join(d.Missing, ", "))
 	case licensing.CodeInactive:
 		return licensing.Errorf(licensing.CodeInactive, "the person is inactive")
 	case licensing.ReasonSessionRequired:
-		return licensing.Errorf(licensing.CodeNoLicence, "%s needs a concurrent %s seat: start a session first", capability, strings.Join(d.Missing, " or "))
+		return licensing.Errorf(licensing.CodeNoLicence, "%s needs a concurrent seat of %s: start a session first", capability, strings.Join(d.Missing, " or "))
 	case licensing.ReasonSessionInvalid:
 		return licensing.Errorf(licensing.CodeUnauthorized, "the session has ended: sign in again")
 	case licensing.ReasonUnknownUser:

@@ -26,14 +26,7 @@ func (s *Service) readable(ctx context.Context, p Principal) (bool, error) {
 		return true, nil
 	}
 	if p.Integration != nil {
-		g, err := s.authorize(ctx, p, "ticket.read_all", "Read the queue")
-		if err != nil {
-			return false, err
-		}
-		if g.propose {
-			return false, licensing.Errorf(licensing.CodeMultiplexingBlocked, "reading other people's tickets needs the acting person's own seat; a read cannot be proposed")
-		}
-		return true, nil
+		return s.integrationReads(ctx, p)
 	}
 	if p.User == "" {
 		return false, nil
@@ -44,9 +37,39 @@ func (s *Service) readable(ctx context.Context, p Principal) (bool, error) {
 		return true, nil
 	case d.Reason == licensing.CodeNoLicence:
 		// A non-lazy session whose lease ended: still registered, so reads.
-		return s.engine.Decide(p.User, "ticket.read_all", "").Reason == licensing.ReasonSessionRequired, nil
+		return s.registered(p.User), nil
 	}
 	return false, nil
+}
+
+// integrationReads decides an integration's read of other people's
+// tickets like any fulfiller action; a read cannot be held as a proposal,
+// so propose mode refuses it. Refused and flagged reads are recorded.
+func (s *Service) integrationReads(ctx context.Context, p Principal) (bool, error) {
+	g, err := s.authorize(ctx, p, "ticket.read_all", "Read the queue")
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case g.propose:
+		g.by.Call.Outcome = OutcomeBlocked
+		if err := s.store.RecordCall(ctx, g.by); err != nil {
+			return false, fmt.Errorf("desk: record blocked read: %w", err)
+		}
+		return false, licensing.Errorf(licensing.CodeMultiplexingBlocked, "reading other people's tickets needs the acting person's own seat; a read cannot be proposed")
+	case g.by.Call.Outcome == OutcomeFlagged:
+		if err := s.store.RecordCall(ctx, g.by); err != nil {
+			return false, fmt.Errorf("desk: record flagged read: %w", err)
+		}
+	}
+	return true, nil
+}
+
+// registered reports whether the person could read as an agent without a
+// session: a named seat, or a registration for a concurrent pool.
+func (s *Service) registered(user string) bool {
+	d := s.engine.Decide(user, "ticket.read_all", "")
+	return d.Allow || d.Reason == licensing.ReasonSessionRequired
 }
 
 // CreateTicket submits a ticket for the principal's person (for an
@@ -76,6 +99,18 @@ func (s *Service) GetTicket(ctx context.Context, p Principal, key string) (Ticke
 	t, err := s.store.GetTicket(ctx, key)
 	if err != nil {
 		return Ticket{}, 0, err
+	}
+	if p.Integration != nil && p.User != "" && t.Requester == p.User {
+		// A requester reading their own ticket through an integration is a
+		// requester capability: it passes in every mode.
+		if _, err := s.authorize(ctx, p, "ticket.read_own", "Read"); err != nil {
+			return Ticket{}, 0, err
+		}
+		if s.registered(p.User) {
+			return t, AccessAll, nil
+		}
+		t.WorkNotes = nil
+		return t, AccessOwn, nil
 	}
 	all, err := s.readable(ctx, p)
 	if err != nil {

@@ -459,3 +459,12 @@ func (e *Engine) Requirement(capability string) (Requirement, bool) {
 	r, ok := e.catalog.Load().policy[capability]
 	return r, ok
 }
+
+// SessionUser returns the person (id) of a live session.
+func (e *Engine) SessionUser(id string) (string, bool) {
+	s, ok := e.sessions.Get(id)
+	if !ok {
+		return "", false
+	}
+	return s.user, true
+}

@@ -241,9 +241,10 @@ func (t *tx) addCall(c desk.Call) error {
 	return nil
 }
 
-// RecordCall records a refused integration call: the call, its audit entry
-// and a multiplexing_blocked denial of the acting person (or of the raw
-// value, when it named nobody).
+// RecordCall records an integration call that wrote nothing else: a
+// refused one (with its audit entry and a multiplexing_blocked denial of the
+// acting person, or of the raw value when it named nobody), or a flagged
+// read.
 func (s *Store) RecordCall(ctx context.Context, by desk.By) error {
 	if by.Call == nil {
 		return licensing.Errorf(licensing.CodeInvalid, "no call to record")
@@ -261,9 +262,16 @@ func (s *Store) RecordCall(ctx context.Context, by desk.By) error {
 		if acting == "" {
 			acting = c.ActingRaw
 		}
-		if err := t.record(by.Actor, "integration.blocked", "integration:"+name, string(c.Outcome),
+		action := "integration.blocked"
+		if c.Outcome != desk.OutcomeBlocked {
+			action = "integration.read"
+		}
+		if err := t.record(by.Actor, action, "integration:"+name, string(c.Outcome),
 			fmt.Sprintf("capability=%s acting=%s", c.Capability, acting)); err != nil {
 			return err
+		}
+		if c.Outcome != desk.OutcomeBlocked {
+			return nil
 		}
 		return t.denial(by.Actor, acting, "", c.Capability, licensing.CodeMultiplexingBlocked)
 	})
