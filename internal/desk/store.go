@@ -32,11 +32,13 @@ type By struct {
 // transaction that also writes its audit entry.
 type Store interface {
 	// CreateTicket stores a new ticket for requester (a user id) and
-	// assigns its number.
+	// assigns its number; the answer carries no notes or history.
 	CreateTicket(ctx context.Context, by By, requester string, n NewTicket) (Ticket, error)
 	// GetTicket finds a ticket by id or number, with its comments, work
 	// notes and history.
 	GetTicket(ctx context.Context, key string) (Ticket, error)
+	// PeekTicket is GetTicket without notes and history.
+	PeekTicket(ctx context.Context, key string) (Ticket, error)
 	// ListTickets returns tickets newest first, without notes.
 	ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, error)
 	// ChangeTicket applies ch (checking the state machine against the

@@ -161,7 +161,7 @@ type Result struct {
 // Change applies ch to a ticket as p, or holds it as a proposal when an
 // integration in propose mode acts for someone without a seat.
 func (s *Service) Change(ctx context.Context, p Principal, key string, ch Change) (Result, error) {
-	t, err := s.store.GetTicket(ctx, key)
+	t, err := s.store.PeekTicket(ctx, key)
 	if err != nil {
 		return Result{}, err
 	}

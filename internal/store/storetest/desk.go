@@ -194,9 +194,14 @@ func testTicketCreate(e *env) {
 		tk.State != desk.StateNew || tk.Requester != ann.ID || tk.RequesterName != "ann" || tk.Assignee != "" || tk.Version != 1 || !tk.CreatedAt.Equal(Epoch) {
 		e.t.Errorf("CreateTicket = %+v, want INC-000001 \"VPN down\" (network, medium, new) for ann, version 1, created %v", tk, Epoch)
 	}
+	// CreateTicket answers without notes and history; they are stored.
+	full, err := e.s.GetTicket(e.ctx, tk.ID)
+	if err != nil {
+		e.t.Fatalf("GetTicket: %v", err)
+	}
 	want := []desk.HistoryEntry{{At: Epoch, Actor: "ann", Field: "state", From: "", To: "new"}}
-	if !slices.Equal(tk.History, want) {
-		e.t.Errorf("CreateTicket history = %+v, want %+v", tk.History, want)
+	if !slices.Equal(full.History, want) || len(tk.History) != 0 {
+		e.t.Errorf("history = %+v (answered %+v), want %+v stored and none answered", full.History, tk.History, want)
 	}
 	es := e.auditAfter(head)
 	if len(es) != 1 || es[0].Action != "ticket.create" || es[0].Subject != "ticket:INC-000001" || es[0].Actor != "ann" || es[0].Result != "ok" {
@@ -509,6 +514,9 @@ func testTicketStamp(e *env) {
 		desk.Call{Capability: "ticket.create", Outcome: desk.OutcomeAllowed}), hub.User, desk.NewTicket{Title: "from chat"})
 	if err != nil {
 		e.t.Fatalf("CreateTicket via hub: %v", err)
+	}
+	if created, err = e.s.GetTicket(e.ctx, created.ID); err != nil {
+		e.t.Fatalf("GetTicket: %v", err)
 	}
 	if len(created.WorkNotes) != 1 || created.WorkNotes[0].ActingUser != "unverified:E404" || created.RequesterName != "hub" {
 		e.t.Errorf("ticket created via hub = %+v, want requester hub and one stamp for unverified:E404", created)
