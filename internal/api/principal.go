@@ -46,8 +46,8 @@ func (s *Server) principal(r *http.Request) (desk.Principal, error) {
 		return desk.Principal{Actor: c.actor, Admin: c.token.Scope == store.ScopeAdmin}, nil
 	}
 	p, err := s.desk.Person(c.actor, raw, session)
-	if err != nil {
-		return desk.Principal{}, licensing.FieldErrorf(licensing.CodeNotFound, ActingUserHeader, "no person %q", raw)
+	if e, ok := licensing.AsError(err); ok {
+		return desk.Principal{}, licensing.FieldErrorf(e.Code, ActingUserHeader, "%s", e.Message)
 	}
 	if owner, ok := s.engine.SessionUser(session); session != "" && (!ok || owner != p.User) {
 		return desk.Principal{}, licensing.FieldErrorf(licensing.CodeUnauthorized, SessionHeader, "session %q is not a live session of %s", session, p.UserName)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/seatkeeper/seatkeeper/internal/bot"
 )
@@ -55,6 +56,9 @@ func (s *Service) SearchArticles(ctx context.Context, p Principal, query string,
 	}
 	if query == "" {
 		arts, err := s.store.ListArticles(ctx)
+		if len(arts) > limit {
+			arts = arts[:limit]
+		}
 		return arts, nil, err
 	}
 	ix, err := s.index(ctx)
@@ -115,5 +119,21 @@ func (s *Service) Chat(ctx context.Context, p Principal, history []bot.Turn, mes
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	return ix.Respond(history, message), nil
+	rep := ix.Respond(history, message)
+	if d := rep.Draft; d != nil {
+		// A long conversation must still make a ticket the desk accepts.
+		d.Title, d.Description = truncate(d.Title, MaxTitle), truncate(d.Description, MaxDescription)
+	}
+	return rep, nil
+}
+
+// truncate cuts s to at most n bytes on a character boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -40,11 +40,16 @@ type gate struct {
 	propose bool // hold the change as a proposal (propose mode, unlicensed)
 }
 
-// Person returns the principal of a person acting for themselves.
+// Person returns the principal of a person acting for themselves. A
+// service account is no person: people working through it would share its
+// rights (multiplexing).
 func (s *Service) Person(a licensing.Actor, userKey, session string) (Principal, error) {
 	u, ok := s.engine.User(userKey)
 	if !ok {
 		return Principal{}, licensing.FieldErrorf(licensing.CodeNotFound, "user", "no person %q", userKey)
+	}
+	if u.Kind != licensing.KindPerson {
+		return Principal{}, licensing.FieldErrorf(licensing.CodeForbidden, "user", "%s is a service account: it acts only as an integration, for a person it names", u.UserName)
 	}
 	return Principal{Actor: a, User: u.ID, UserName: u.UserName, Session: session}, nil
 }
@@ -91,16 +96,19 @@ func (s *Service) authorizeIntegration(ctx context.Context, p Principal, capabil
 	g := gate{by: By{Actor: p.Actor, User: in.User, UserName: in.UserName, Via: in.Name, ActingUser: p.actingLabel(), Call: call}}
 	via := " via " + in.Name + " on behalf of " + behalf(u, known, p.ActingRaw)
 	g.by.Stamp = what + via
+	// The integration's own account must be live, and an inactive person
+	// is refused everything, whatever the mode.
+	if acct, ok := s.engine.User(in.User); !ok || !acct.Active {
+		return gate{}, licensing.Errorf(licensing.CodeInactive, "integration %q is disabled: its service account is inactive", in.Name)
+	}
+	if known && !u.Active {
+		return gate{}, licensing.Errorf(licensing.CodeInactive, "%s is inactive", u.UserName)
+	}
 	req, ok := s.engine.Requirement(capability)
 	if !ok {
-		return gate{}, licensing.Errorf(licensing.CodeInternal, "capability %q is not in the policy", capability)
+		return gate{}, licensing.Errorf(licensing.CodeForbidden, "%s is not in the capability policy", capability)
 	}
 	if req.Tier == TierRequester {
-		// Requester capabilities pass for anyone, but an inactive person is
-		// refused everything.
-		if known && !u.Active {
-			return gate{}, licensing.Errorf(licensing.CodeInactive, "%s is inactive", u.UserName)
-		}
 		return g, nil
 	}
 	call.Fulfiller = true
@@ -150,6 +158,8 @@ func denial(d licensing.Decision, capability string) error {
 		return licensing.Errorf(licensing.CodeUnauthorized, "the session has ended: sign in again")
 	case licensing.ReasonUnknownUser:
 		return licensing.Errorf(licensing.CodeNotFound, "unknown person")
+	case licensing.ReasonUnknownCapability:
+		return licensing.Errorf(licensing.CodeForbidden, "%s is not in the capability policy", capability)
 	}
 	return licensing.Errorf(licensing.CodeForbidden, "%s refused: %s", capability, d.Reason)
 }

@@ -236,3 +236,92 @@ func TestRequesterSeesOwnOnly(t *testing.T) {
 	_, err = e.desk.Change(ctx, e.person(t, "other@example.com", ""), tk.ID, desk.Change{Note: &desk.Note{Kind: desk.KindComment, Body: "me too"}})
 	wantCode(t, err, licensing.CodeNoLicence)
 }
+
+// TestRefusalsBeforeAnyMode: an inactive acting person, a disabled
+// integration and an impossible move are refused in every mode, before
+// anything is recorded or proposed, and a service account is no person.
+func TestRefusalsBeforeAnyMode(t *testing.T) {
+	e := newDeskEnv(t)
+	ctx := context.Background()
+	a := licensing.System("test")
+	tk := e.ticket(t, "req@example.com")
+	if _, err := e.st.CreateUser(ctx, a, licensing.User{UserName: "leaver@example.com", EmployeeID: "E9", Kind: licensing.KindPerson, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.UpdateUserFunc(ctx, a, "leaver@example.com", func(u licensing.User) (licensing.User, error) { u.Active = false; return u, nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []desk.Mode{desk.ModeEnforce, desk.ModePropose, desk.ModeMonitor} {
+		in := e.integration(t, "hub-"+string(mode), mode)
+		_, err := e.desk.Change(ctx, e.desk.Acting(tokenActor, in, "E9"), tk.ID, desk.Change{State: desk.StateInProgress})
+		wantCode(t, err, licensing.CodeInactive)
+		_, err = e.desk.Change(ctx, e.desk.Acting(tokenActor, in, "agent@example.com"), tk.ID, desk.Change{State: desk.StateClosed})
+		wantCode(t, err, licensing.CodeConflict) // new → closed is no move
+		if _, err := e.st.UpdateUserFunc(ctx, a, in.UserName, func(u licensing.User) (licensing.User, error) { u.Active = false; return u, nil }); err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.desk.Change(ctx, e.desk.Acting(tokenActor, in, "agent@example.com"), tk.ID, desk.Change{State: desk.StateInProgress})
+		wantCode(t, err, licensing.CodeInactive)
+	}
+	if got, _ := e.st.GetTicket(ctx, tk.ID); got.State != desk.StateNew || got.Version != tk.Version || len(got.WorkNotes) != 0 {
+		t.Fatalf("refusals changed the ticket: %+v", got)
+	}
+	for name, u := range e.report(t) {
+		if u.Actions != 0 {
+			t.Errorf("%s recorded %d calls for refusals that precede the mode", name, u.Actions)
+		}
+	}
+	if list, _ := e.st.ListProposals(ctx, "", 10); len(list) != 0 {
+		t.Errorf("refusals left proposals: %+v", list)
+	}
+	in := e.integration(t, "slack-hub", desk.ModeEnforce)
+	if _, err := e.desk.Person(tokenActor, in.UserName, ""); licensing.ErrorCode(err) != licensing.CodeForbidden {
+		t.Errorf("a service account acted as a person: %v", err)
+	}
+}
+
+// TestChangeAnswerHidesWorkNotesFromRequesters: the ticket a requester's
+// own comment answers with has no internal notes.
+func TestChangeAnswerHidesWorkNotesFromRequesters(t *testing.T) {
+	e := newDeskEnv(t)
+	ctx := context.Background()
+	tk := e.ticket(t, "req@example.com")
+	if _, err := e.desk.Change(ctx, e.person(t, "agent@example.com", ""), tk.ID, desk.Change{Note: &desk.Note{Kind: desk.KindWorkNote, Body: "internal"}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.desk.Change(ctx, e.person(t, "req@example.com", ""), tk.ID, desk.Change{Note: &desk.Note{Kind: desk.KindComment, Body: "any news?"}})
+	if err != nil || len(res.Ticket.WorkNotes) != 0 || len(res.Ticket.Comments) != 1 {
+		t.Fatalf("requester's answer: %v, %d work notes, %d comments", err, len(res.Ticket.WorkNotes), len(res.Ticket.Comments))
+	}
+	res, err = e.desk.Change(ctx, e.person(t, "agent@example.com", ""), tk.ID, desk.Change{Note: &desk.Note{Kind: desk.KindComment, Body: "looking"}})
+	if err != nil || len(res.Ticket.WorkNotes) != 1 {
+		t.Fatalf("agent's answer: %v, %d work notes", err, len(res.Ticket.WorkNotes))
+	}
+}
+
+// TestRefusedMoveTakesNoSeat: an impossible transition by an agent on a
+// lazy session is refused before the seat would be leased.
+func TestRefusedMoveTakesNoSeat(t *testing.T) {
+	e := newDeskEnv(t)
+	ctx := context.Background()
+	a := licensing.System("test")
+	if err := e.st.CreatePool(ctx, a, licensing.Pool{ID: "floating", SKU: "agent", Model: licensing.ModelConcurrent, Seats: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.CreateUser(ctx, a, licensing.User{UserName: "flo@example.com", Kind: licensing.KindPerson, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.st.PutMember(ctx, a, "floating", "flo@example.com", ""); err != nil {
+		t.Fatal(err)
+	}
+	ss, err := e.seats.StartSession(ctx, a, "flo@example.com", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := e.ticket(t, "req@example.com")
+	_, err = e.desk.Change(ctx, e.person(t, "flo@example.com", ss.ID), tk.ID, desk.Change{State: desk.StateClosed})
+	wantCode(t, err, licensing.CodeConflict)
+	if leases, _ := e.st.ActiveLeases(ctx, "floating"); len(leases) != 0 {
+		t.Fatalf("a refused move took a lease: %+v", leases)
+	}
+}

@@ -167,7 +167,8 @@ type TicketFilter struct {
 	Priority  Priority
 	Category  string
 	Text      string // in title or description
-	// After pages by sequence number (newest first: tickets with Seq < After).
+	// Before pages by sequence number (newest first: tickets with Seq <
+	// Before).
 	Before int64
 	Limit  int
 }

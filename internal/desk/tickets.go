@@ -22,24 +22,10 @@ const (
 // readable reports whether p may read every ticket. A person registered for
 // a fulfiller pool reads without taking a lease: only changes do.
 func (s *Service) readable(ctx context.Context, p Principal) (bool, error) {
-	if p.Admin && p.User == "" {
-		return true, nil
-	}
 	if p.Integration != nil {
 		return s.integrationReads(ctx, p)
 	}
-	if p.User == "" {
-		return false, nil
-	}
-	d := s.engine.Decide(p.User, "ticket.read_all", p.Session)
-	switch {
-	case d.Allow, d.Reason == licensing.ReasonCheckoutRequired, d.Reason == licensing.ReasonSessionRequired:
-		return true, nil
-	case d.Reason == licensing.CodeNoLicence:
-		// A non-lazy session whose lease ended: still registered, so reads.
-		return s.registered(p.User), nil
-	}
-	return false, nil
+	return s.seesAll(p), nil
 }
 
 // integrationReads decides an integration's read of other people's
@@ -152,7 +138,7 @@ func (s *Service) ListTickets(ctx context.Context, p Principal, f TicketFilter, 
 	return s.store.ListTickets(ctx, f)
 }
 
-// Outcome of a change: the ticket, or the proposal holding it.
+// Result of a change: the ticket, or the proposal holding it.
 type Result struct {
 	Ticket   Ticket
 	Proposal *Proposal
@@ -167,6 +153,14 @@ func (s *Service) Change(ctx context.Context, p Principal, key string, ch Change
 	}
 	if err := s.resolveChange(&ch); err != nil {
 		return Result{}, err
+	}
+	// A move the state machine refuses is refused before anything is
+	// decided: a lazy session takes no seat, and no proposal is held, for a
+	// change that cannot happen.
+	if ch.State != "" {
+		if err := CheckTransition(t.State, ch.State); err != nil {
+			return Result{}, err
+		}
 	}
 	capability := ch.Capability()
 	own := p.User != "" && t.Requester == p.User
@@ -195,7 +189,26 @@ func (s *Service) Change(ctx context.Context, p Principal, key string, ch Change
 	if err != nil {
 		return Result{}, err
 	}
+	if !s.seesAll(p) {
+		t.WorkNotes = nil // a requester's answer never shows internal notes
+	}
 	return Result{Ticket: t}, nil
+}
+
+// seesAll reports, without recording anything, whether p's view of a
+// ticket includes the internal work notes.
+func (s *Service) seesAll(p Principal) bool {
+	switch {
+	case p.Admin && p.User == "":
+		return true
+	case p.User == "":
+		return false
+	case p.Integration != nil:
+		// Monitor mode lets unlicensed reads through (flagged) as well.
+		return s.registered(p.User) || p.Integration.Mode == ModeMonitor
+	}
+	d := s.engine.Decide(p.User, "ticket.read_all", p.Session)
+	return d.Allow || d.Reason == licensing.ReasonCheckoutRequired || d.Reason == licensing.ReasonSessionRequired || s.registered(p.User)
 }
 
 // resolveChange checks a change's values before anything is decided: a

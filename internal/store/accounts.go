@@ -32,8 +32,48 @@ func (s *Store) SetPassword(ctx context.Context, a licensing.Actor, userKey, has
 			u.ID, hash, micro(t.now), micro(t.now)); err != nil {
 			return fmt.Errorf("store: set password: %w", err)
 		}
-		return t.record(a, "account.password", "user:"+u.UserName, "ok", "")
+		n, err := t.endWebSessions(a, u.ID)
+		if err != nil {
+			return err
+		}
+		return t.record(a, "account.password", "user:"+u.UserName, "ok", fmt.Sprintf("signed_out=%d", n))
 	})
+}
+
+// endWebSessions signs a person out everywhere (a new password must lock
+// out whoever knew the old one): their browser sessions go, and the seat
+// sessions those held end, returning their leases.
+func (t *tx) endWebSessions(a licensing.Actor, userID string) (int, error) {
+	rows, err := t.query(`SELECT seat_session FROM web_sessions WHERE user_id = ?`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("store: web sessions: %w", err)
+	}
+	var seats []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store: web sessions: %w", err)
+		}
+		seats = append(seats, id)
+	}
+	rows.Close()
+	if _, err := t.exec(`DELETE FROM web_sessions WHERE user_id = ?`, userID); err != nil {
+		return 0, fmt.Errorf("store: end web sessions: %w", err)
+	}
+	for _, id := range seats {
+		ss, err := t.session(id)
+		if licensing.ErrorCode(err) == licensing.CodeNotFound || (err == nil && !ss.EndedAt.IsZero()) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if err := t.endSession(a, ss, licensing.EndLogout); err != nil {
+			return 0, err
+		}
+	}
+	return len(seats), nil
 }
 
 // Account returns a person and their stored password hash.

@@ -149,6 +149,18 @@ func (s *Store) PutSKU(ctx context.Context, a licensing.Actor, k licensing.SKU, 
 			}
 			return asConflict(err)
 		}
+		if !create && (k.Tier == licensing.TierFulfiller || k.Tier == licensing.TierModule) {
+			// Raising a SKU to an agent tier must not hand its service
+			// account members an agent seat (multiplexing).
+			var n int
+			if err := t.queryRow(`SELECT count(*) FROM members m JOIN pools p ON p.id = m.pool_id JOIN users u ON u.id = m.user_id
+				WHERE p.sku = ? AND m.revoked_at = 0 AND u.kind = ?`, k.Key, string(licensing.KindService)).Scan(&n); err != nil {
+				return fmt.Errorf("store: put sku: %w", err)
+			}
+			if n > 0 {
+				return licensing.FieldErrorf(licensing.CodeConflict, "tier", "%d service account(s) hold seats of %s: a %s SKU would give them agent seats; revoke those first", n, k.Key, k.Tier)
+			}
+		}
 		t.changed(KeyCatalog)
 		return t.record(a, ifElse(create, "sku.create", "sku.update"), "sku:"+k.Key, "ok", string(mustJSON(k)))
 	})

@@ -148,6 +148,13 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 		p.render(w, "signin.html", status, map[string]any{"Title": "Sign in", "Next": next, "User": user, "Error": msg})
 		return
 	}
+	// A browser signing in again ends the session it had, so its seat
+	// session does not hold a lease until it idles out.
+	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
+		if err := p.auth.SignOut(r.Context(), a, old.Value); err != nil {
+			p.log.Warn("end the earlier browser session", "err", err)
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: secure(r),
 		SameSite: http.SameSiteLaxMode, Expires: ws.ExpiresAt, MaxAge: int(signin.Lifetime.Seconds())})
 	http.Redirect(w, r, next, http.StatusSeeOther)

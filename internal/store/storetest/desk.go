@@ -1188,5 +1188,30 @@ func accountTests() []testCase {
 				e.t.Errorf("sign-in audit = %q, want %q", subjects, want)
 			}
 		}},
+		{"new_password_signs_out_everywhere", func(e *env) {
+			e.agent()
+			e.concurrent("floating", 2)
+			ann := e.user("ann")
+			e.member("floating", ann)
+			ss, err := e.s.StartSession(e.ctx, e.admin, ann.ID, false, []string{"floating"})
+			if err != nil {
+				e.t.Fatalf("StartSession: %v", err)
+			}
+			ws := desk.WebSession{ID: "h-ann", User: ann.ID, SeatSession: ss.ID, CSRF: "c", Method: "local", ExpiresAt: e.clock.Peek().Add(time.Hour)}
+			if err := e.s.CreateWebSession(e.ctx, e.admin, ws); err != nil {
+				e.t.Fatalf("CreateWebSession: %v", err)
+			}
+			if err := e.s.SetPassword(e.ctx, e.admin, ann.ID, "pbkdf2-sha256$1$c2FsdA$aGFzaA"); err != nil {
+				e.t.Fatalf("SetPassword: %v", err)
+			}
+			_, err = e.s.GetWebSession(e.ctx, ws.ID)
+			wantCode(e.t, "GetWebSession(after a new password)", err, licensing.CodeUnauthorized)
+			if got, err := e.s.GetSession(e.ctx, ss.ID); err != nil || got.EndedAt.IsZero() {
+				e.t.Errorf("seat session after a new password = %+v, %v; want ended", got, err)
+			}
+			if leases, _ := e.s.ActiveLeases(e.ctx, "floating"); len(leases) != 0 {
+				e.t.Errorf("leases after a new password = %+v, want none", leases)
+			}
+		}},
 	}
 }

@@ -394,6 +394,12 @@ func namedTests() []testCase {
 			if got, _ := e.s.GetUser(e.ctx, ann.ID); got.Kind != licensing.KindPerson {
 				e.t.Errorf("GetUser(ann).Kind after refused change = %s, want person", got.Kind)
 			}
+			// Nor can the SKU a service account holds be raised to an agent tier.
+			err = e.s.PutSKU(e.ctx, e.admin, licensing.SKU{Key: "reports", Name: "reports", Tier: licensing.TierFulfiller}, false)
+			wantCode(e.t, "PutSKU(stakeholder SKU a service account holds -> fulfiller)", err, licensing.CodeConflict)
+			if got, _ := e.s.GetSKU(e.ctx, "reports"); got.Tier != licensing.TierStakeholder {
+				e.t.Errorf("GetSKU(reports).Tier after refused change = %s, want stakeholder", got.Tier)
+			}
 		}},
 		{"inactive_user_refused", func(e *env) {
 			e.agent()
