@@ -84,15 +84,20 @@ func SeedDesk(ctx context.Context, st *store.Store) ([]Integration, error) {
 		return nil, err
 	}
 	var out []Integration
+	made := map[desk.Mode]desk.Integration{}
 	for _, in := range []struct {
 		name string
 		mode desk.Mode
 	}{{"slack-hub", desk.ModeEnforce}, {"teams-bot", desk.ModePropose}, {"legacy-itsm", desk.ModeMonitor}} {
-		_, secret, err := st.CreateIntegration(ctx, actor, in.name, in.mode)
+		integ, secret, err := st.CreateIntegration(ctx, actor, in.name, in.mode)
 		if err != nil {
 			return nil, fmt.Errorf("demo integration %s: %w", in.name, err)
 		}
+		made[in.mode] = integ
 		out = append(out, Integration{Name: in.name, Mode: string(in.mode), Token: secret})
+	}
+	if err := seedCalls(ctx, st, made); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

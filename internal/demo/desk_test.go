@@ -51,6 +51,27 @@ func TestSeedDesk(t *testing.T) {
 			t.Errorf("no demo ticket is %s: %v", s, states)
 		}
 	}
+	// Every mode has something to show in the report and the proposals.
+	rep, err := st.MultiplexingReport(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]desk.Usage{}
+	for _, u := range rep.Integrations {
+		got[u.Name] = u
+	}
+	if u := got[modes["enforce"]]; u.Blocked != 1 || u.LicensedActions != 1 {
+		t.Errorf("enforce integration %+v, want one blocked and one licensed call", u)
+	}
+	if u := got[modes["propose"]]; u.Proposed != 1 {
+		t.Errorf("propose integration %+v, want one proposal", u)
+	}
+	if u := got[modes["monitor"]]; u.Flagged != 2 || u.UnknownActing != 1 {
+		t.Errorf("monitor integration %+v, want two flagged calls, one by an unknown person", u)
+	}
+	if ps, err := st.ListProposals(ctx, desk.ProposalPending, 10); err != nil || len(ps) != 1 {
+		t.Errorf("pending proposals %+v, %v; want one", ps, err)
+	}
 	again, err := demo.SeedDesk(ctx, st)
 	if err != nil || len(again) != 0 {
 		t.Fatalf("second SeedDesk: %v %v", again, err)
