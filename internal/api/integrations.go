@@ -108,6 +108,7 @@ type proposalChangeJSON struct {
 	Assignee *string           `json:"assignee,omitempty"`
 	Priority string            `json:"priority,omitempty"`
 	Category string            `json:"category,omitempty"`
+	Asset    *string           `json:"asset,omitempty"`
 	Note     *proposalNoteJSON `json:"note,omitempty"`
 }
 
@@ -132,7 +133,7 @@ type proposalJSON struct {
 }
 
 func (s *Server) proposalOut(p desk.Proposal) proposalJSON {
-	ch := proposalChangeJSON{State: string(p.Change.State), Priority: string(p.Change.Priority), Category: p.Change.Category}
+	ch := proposalChangeJSON{State: string(p.Change.State), Priority: string(p.Change.Priority), Category: p.Change.Category, Asset: p.Change.Asset}
 	if a := p.Change.Assignee; a != nil {
 		name := *a
 		if u, ok := s.engine.User(name); ok && name != "" {

@@ -406,7 +406,15 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"MultiplexingReport", reportJSON{}, nil},
 		{"IntegrationUsage", integrationUsageJSON{}, nil},
 		{"Offender", offenderJSON{}, nil},
+		{"Approval", approvalJSON{}, nil},
+		{"ApprovalRequest", struct {
+			Approver string `json:"approver"`
+		}{}, nil},
+		{"ApprovalAnswer", struct {
+			Comment string `json:"comment"`
+		}{}, nil},
 		{"TicketCreate", struct {
+			Kind        string `json:"kind"`
 			Title       string `json:"title"`
 			Description string `json:"description"`
 			Category    string `json:"category"`
@@ -419,8 +427,9 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 			Assignee *string `json:"assignee"`
 		}{}, nil},
 		{"TicketUpdate", struct {
-			Priority string `json:"priority"`
-			Category string `json:"category"`
+			Priority string  `json:"priority"`
+			Category string  `json:"category"`
+			Asset    *string `json:"asset"`
 		}{}, nil},
 		{"NoteCreate", struct {
 			Body string `json:"body"`
@@ -669,6 +678,30 @@ func deskAnswers(t *testing.T, e *testEnv, call func(op, path string, body any, 
 	call("POST /api/v1/tickets/{id}/work-notes", "/api/v1/tickets/"+tk.Number+"/work-notes", `{"body":"x"}`, req...) // 403
 	call("GET /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.Number, nil)                                              // with notes and history
 	call("GET /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.Number, nil, req...)
+
+	// Change tickets, assets and approvals.
+	call("POST /api/v1/tickets", "/api/v1/tickets", `{"kind":"problem","title":"x"}`, ann...)                         // 400
+	call("POST /api/v1/tickets", "/api/v1/tickets", `{"kind":"change","title":"Patch the gateway"}`, ann...)          // 403 module_missing
+	call("PATCH /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.Number, `{"asset":"bad tag!"}`, ann...)                  // 400
+	call("PATCH /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.Number, `{"asset":"LAPTOP-1","priority":"low"}`, ann...) // 400
+	call("PATCH /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.Number, `{"asset":"LAPTOP-1"}`, ann...)                  // 403 module_missing
+	var ap1, ap2 approvalJSON
+	call("POST /api/v1/tickets/{id}/approvals", "/api/v1/tickets/"+tk.Number+"/approvals", `{"approver":"req@example.com"}`, ann...).into(t, &ap1)
+	call("POST /api/v1/tickets/{id}/approvals", "/api/v1/tickets/"+tk.Number+"/approvals", `{"approver":"req@example.com"}`, ann...).into(t, &ap2)
+	call("POST /api/v1/tickets/{id}/approvals", "/api/v1/tickets/"+tk.Number+"/approvals", `{"approver":"nobody@example.com"}`, ann...) // 404
+	call("POST /api/v1/tickets/{id}/approvals", "/api/v1/tickets/"+tk.Number+"/approvals", `{"approver":""}`, ann...)                   // 400
+	call("POST /api/v1/tickets/{id}/approvals", "/api/v1/tickets/"+tk.Number+"/approvals", `{"approver":"ann@example.com"}`, req...)    // 403
+	call("GET /api/v1/approvals", "/api/v1/approvals?state=pending", nil, req...)
+	call("GET /api/v1/approvals", "/api/v1/approvals?state=maybe", nil, req...)                                       // 400
+	call("GET /api/v1/approvals", "/api/v1/approvals", nil)                                                           // 400: no person
+	call("POST /api/v1/approvals/{id}/approve", "/api/v1/approvals/"+ap1.ID+"/approve", `{"comment":"fine"}`, ann...) // 403 not the approver
+	call("POST /api/v1/approvals/{id}/approve", "/api/v1/approvals/"+ap1.ID+"/approve", `{"comment":"fine"}`, req...)
+	call("POST /api/v1/approvals/{id}/approve", "/api/v1/approvals/"+ap1.ID+"/approve", nil, req...)          // 409
+	call("POST /api/v1/approvals/{id}/approve", "/api/v1/approvals/apr_nope/approve", nil, req...)            // 404
+	call("POST /api/v1/approvals/{id}/reject", "/api/v1/approvals/"+ap2.ID+"/reject", `{"why":"no"}`, req...) // 400
+	call("POST /api/v1/approvals/{id}/reject", "/api/v1/approvals/"+ap2.ID+"/reject", nil, req...)
+	call("POST /api/v1/approvals/{id}/reject", "/api/v1/approvals/"+ap2.ID+"/reject", nil, req...) // 409
+	call("GET /api/v1/tickets/{id}", "/api/v1/tickets/"+tk.Number, nil)                            // with approvals
 
 	// A concurrent agent with a lazy session meets a full pool: 409.
 	call("POST /api/v1/pools", "/api/v1/pools", `{"id":"desk-floating","sku":"agent","model":"concurrent","seats":1,"queue":{"max_length":2}}`)

@@ -73,6 +73,10 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/tickets/{id}/assign", platform, s.assignTicket)
 	s.handle("POST /api/v1/tickets/{id}/comments", platform, s.addNote(desk.KindComment))
 	s.handle("POST /api/v1/tickets/{id}/work-notes", platform, s.addNote(desk.KindWorkNote))
+	s.handle("POST /api/v1/tickets/{id}/approvals", platform, s.requestApproval)
+	s.handle("GET /api/v1/approvals", platform, s.listApprovals)
+	s.handle("POST /api/v1/approvals/{id}/approve", platform, s.answerApproval(true))
+	s.handle("POST /api/v1/approvals/{id}/reject", platform, s.answerApproval(false))
 
 	s.handle("GET /api/v1/articles", platform, s.listArticles)
 	s.handle("POST /api/v1/articles", platform, s.saveArticle)

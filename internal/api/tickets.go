@@ -32,6 +32,8 @@ type historyJSON struct {
 type ticketJSON struct {
 	ID          string    `json:"id"`
 	Number      string    `json:"number"`
+	Kind        string    `json:"kind"`
+	Asset       string    `json:"asset,omitempty"`
 	Title       string    `json:"title"`
 	Description string    `json:"description"`
 	Requester   string    `json:"requester"`
@@ -51,9 +53,34 @@ type ticketJSON struct {
 // always arrays (lists leave them out).
 type ticketDetailJSON struct {
 	ticketJSON
-	Comments  []noteJSON    `json:"comments"`
-	WorkNotes []noteJSON    `json:"work_notes"`
-	History   []historyJSON `json:"history"`
+	Comments  []noteJSON     `json:"comments"`
+	WorkNotes []noteJSON     `json:"work_notes"`
+	History   []historyJSON  `json:"history"`
+	Approvals []approvalJSON `json:"approvals"`
+}
+
+// approvalJSON is a person asked to approve a ticket, and their answer.
+type approvalJSON struct {
+	ID          string     `json:"id"`
+	Ticket      string     `json:"ticket"`
+	TicketTitle string     `json:"ticket_title"`
+	TicketKind  string     `json:"ticket_kind"`
+	Approver    string     `json:"approver"`
+	ApproverID  string     `json:"approver_id"`
+	RequestedBy string     `json:"requested_by"`
+	State       string     `json:"state"`
+	Comment     string     `json:"comment,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+}
+
+func approvalOut(a desk.Approval) approvalJSON {
+	j := approvalJSON{ID: a.ID, Ticket: desk.FormatNumber(a.TicketSeq), TicketTitle: a.TicketTitle, TicketKind: string(a.TicketKind),
+		Approver: a.ApproverName, ApproverID: a.Approver, RequestedBy: a.RequestedBy, State: string(a.State), Comment: a.Comment, CreatedAt: a.CreatedAt}
+	if !a.DecidedAt.IsZero() {
+		j.DecidedAt = &a.DecidedAt
+	}
+	return j
 }
 
 func notesOut(ns []desk.Note) []noteJSON {
@@ -65,7 +92,7 @@ func notesOut(ns []desk.Note) []noteJSON {
 }
 
 func ticketOut(t desk.Ticket) ticketJSON {
-	j := ticketJSON{ID: t.ID, Number: t.Number(), Title: t.Title, Description: t.Description, Requester: t.RequesterName, RequesterID: t.Requester,
+	j := ticketJSON{ID: t.ID, Number: t.Number(), Kind: string(t.Kind), Asset: t.Asset, Title: t.Title, Description: t.Description, Requester: t.RequesterName, RequesterID: t.Requester,
 		Assignee: t.AssigneeName, AssigneeID: t.Assignee, Priority: string(t.Priority), Category: t.Category, State: string(t.State),
 		Next: []string{}, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Version: t.Version}
 	for _, n := range t.State.Next() {
@@ -75,7 +102,10 @@ func ticketOut(t desk.Ticket) ticketJSON {
 }
 
 func ticketDetailOut(t desk.Ticket) ticketDetailJSON {
-	j := ticketDetailJSON{ticketJSON: ticketOut(t), Comments: notesOut(t.Comments), WorkNotes: notesOut(t.WorkNotes), History: make([]historyJSON, len(t.History))}
+	j := ticketDetailJSON{ticketJSON: ticketOut(t), Comments: notesOut(t.Comments), WorkNotes: notesOut(t.WorkNotes), History: make([]historyJSON, len(t.History)), Approvals: make([]approvalJSON, len(t.Approvals))}
+	for i, a := range t.Approvals {
+		j.Approvals[i] = approvalOut(a)
+	}
 	for i, h := range t.History {
 		j.History[i] = historyJSON{At: h.At, Actor: h.Actor, ActingUser: h.ActingUser, Via: h.Via, Field: h.Field, From: h.From, To: h.To}
 	}
@@ -84,6 +114,7 @@ func ticketDetailOut(t desk.Ticket) ticketDetailJSON {
 
 func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
 	var in struct {
+		Kind        string `json:"kind"`
 		Title       string `json:"title"`
 		Description string `json:"description"`
 		Category    string `json:"category"`
@@ -98,7 +129,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	t, err := s.desk.CreateTicket(r.Context(), p, desk.NewTicket{Title: in.Title, Description: in.Description, Category: in.Category, Priority: desk.Priority(in.Priority)})
+	t, err := s.desk.CreateTicket(r.Context(), p, desk.NewTicket{Kind: desk.Kind(in.Kind), Title: in.Title, Description: in.Description, Category: in.Category, Priority: desk.Priority(in.Priority)})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -241,18 +272,24 @@ func (s *Server) assignTicket(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Priority string `json:"priority"`
-		Category string `json:"category"`
+		Priority string  `json:"priority"`
+		Category string  `json:"category"`
+		Asset    *string `json:"asset"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if in.Priority == "" && in.Category == "" {
-		s.fail(w, r, licensing.Errorf(licensing.CodeInvalid, "give priority or category"))
+	if in.Priority == "" && in.Category == "" && in.Asset == nil {
+		s.fail(w, r, licensing.Errorf(licensing.CodeInvalid, "give priority, category or asset"))
 		return
 	}
-	s.change(w, r, desk.Change{Priority: desk.Priority(in.Priority), Category: strings.ToLower(strings.TrimSpace(in.Category))}, http.StatusOK)
+	if in.Asset != nil && (in.Priority != "" || in.Category != "") {
+		// Each needs its own capability: one change, one decision.
+		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "asset", "change the asset alone, without priority or category"))
+		return
+	}
+	s.change(w, r, desk.Change{Priority: desk.Priority(in.Priority), Category: strings.ToLower(strings.TrimSpace(in.Category)), Asset: in.Asset}, http.StatusOK)
 }
 
 func (s *Server) addNote(kind desk.NoteKind) http.HandlerFunc {
@@ -265,5 +302,78 @@ func (s *Server) addNote(kind desk.NoteKind) http.HandlerFunc {
 			return
 		}
 		s.change(w, r, desk.Change{Note: &desk.Note{Kind: kind, Body: in.Body}}, http.StatusCreated)
+	}
+}
+
+func (s *Server) requestApproval(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Approver string `json:"approver"`
+	}
+	if err := decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if strings.TrimSpace(in.Approver) == "" {
+		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "approver", "approver is required"))
+		return
+	}
+	p, err := s.principal(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, err := s.desk.RequestApproval(r.Context(), p, r.PathValue("id"), strings.TrimSpace(in.Approver))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/approvals/"+a.ID)
+	writeJSON(w, http.StatusCreated, approvalOut(a))
+}
+
+// listApprovals lists the acting person's approvals (?state=pending|approved|rejected).
+func (s *Server) listApprovals(w http.ResponseWriter, r *http.Request) {
+	p, err := s.principal(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit, err := queryInt(r, "limit", 50, 1, 500)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := s.desk.ListApprovals(r.Context(), p, desk.ApprovalState(r.URL.Query().Get("state")), limit)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]approvalJSON, len(list))
+	for i, a := range list {
+		out[i] = approvalOut(a)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"approvals": out})
+}
+
+func (s *Server) answerApproval(approve bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Comment string `json:"comment"`
+		}
+		if err := decode(w, r, &in); err != nil && !isEmptyBody(err) {
+			s.fail(w, r, err)
+			return
+		}
+		p, err := s.principal(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		a, err := s.desk.AnswerApproval(r.Context(), p, r.PathValue("id"), approve, strings.TrimSpace(in.Comment))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, approvalOut(a))
 	}
 }

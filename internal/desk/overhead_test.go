@@ -37,24 +37,32 @@ func newDeskEnv(tb testing.TB) *deskEnv {
 		tb.Fatal(err)
 	}
 	a := licensing.System("test")
-	for _, k := range []licensing.SKU{{Key: "agent", Name: "Agent", Tier: licensing.TierFulfiller}, {Key: "requester", Name: "Requester", Tier: licensing.TierRequester}} {
+	for _, k := range []licensing.SKU{{Key: "agent", Name: "Agent", Tier: licensing.TierFulfiller}, {Key: "requester", Name: "Requester", Tier: licensing.TierRequester},
+		{Key: "change", Name: "Change", Tier: licensing.TierModule, Requires: []string{"agent"}}, {Key: "asset", Name: "Asset", Tier: licensing.TierModule, Requires: []string{"agent"}}} {
 		if err := st.PutSKU(ctx, a, k, true); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	if err := st.CreatePool(ctx, a, licensing.Pool{ID: "agents", SKU: "agent", Model: licensing.ModelNamed, Seats: 5}); err != nil {
-		tb.Fatal(err)
+	for _, p := range []licensing.Pool{{ID: "agents", SKU: "agent", Model: licensing.ModelNamed, Seats: 5},
+		{ID: "changes", SKU: "change", Model: licensing.ModelNamed, Seats: 5}, {ID: "assets", SKU: "asset", Model: licensing.ModelNamed, Seats: 5}} {
+		if err := st.CreatePool(ctx, a, p); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	for _, u := range []licensing.User{
 		{UserName: "agent@example.com", EmployeeID: "E1", DisplayName: "Ada Agent", Kind: licensing.KindPerson, Active: true},
 		{UserName: "req@example.com", EmployeeID: "E2", DisplayName: "Rui Requester", Kind: licensing.KindPerson, Active: true},
+		// An agent with the change and asset modules.
+		{UserName: "chg@example.com", EmployeeID: "E3", DisplayName: "Chen Change", Kind: licensing.KindPerson, Active: true},
 	} {
 		if _, err := st.CreateUser(ctx, a, u); err != nil {
 			tb.Fatal(err)
 		}
 	}
-	if _, _, err := st.PutMember(ctx, a, "agents", "agent@example.com", ""); err != nil {
-		tb.Fatal(err)
+	for _, m := range [][2]string{{"agents", "agent@example.com"}, {"agents", "chg@example.com"}, {"changes", "chg@example.com"}, {"assets", "chg@example.com"}} {
+		if _, _, err := st.PutMember(ctx, a, m[0], m[1], ""); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	svc := seats.New(st, licensing.NewEngine(nil), log, seats.Config{})
 	if err := svc.Load(ctx); err != nil {

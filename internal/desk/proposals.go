@@ -53,7 +53,11 @@ func (s *Service) DecideProposal(ctx context.Context, p Principal, id string, co
 		return Proposal{}, Ticket{}, err
 	}
 	if confirm {
-		if g, err = s.authorize(ctx, p, pr.Change.Capability(), ""); err != nil {
+		t, err := s.store.PeekTicket(ctx, pr.Ticket)
+		if err != nil {
+			return Proposal{}, Ticket{}, err
+		}
+		if g, err = s.authorize(ctx, p, pr.Change.CapabilityFor(t.Kind), ""); err != nil {
 			return Proposal{}, Ticket{}, err
 		}
 	}

@@ -45,6 +45,16 @@ type Store interface {
 	// locked row), recording history for each field that changed.
 	ChangeTicket(ctx context.Context, by By, key string, ch Change) (Ticket, error)
 
+	// RequestApproval asks approver (a user id) to approve the ticket
+	// behind key, with a history row and the audit entry.
+	RequestApproval(ctx context.Context, by By, key, approver string) (Approval, error)
+	GetApproval(ctx context.Context, id string) (Approval, error)
+	// ListApprovals returns approvals newest first.
+	ListApprovals(ctx context.Context, f ApprovalFilter) ([]Approval, error)
+	// AnswerApproval approves or rejects a pending approval (409 conflict
+	// when it was answered already).
+	AnswerApproval(ctx context.Context, by By, id string, approve bool, comment string) (Approval, error)
+
 	CreateArticle(ctx context.Context, by By, a Article) (Article, error)
 	UpdateArticle(ctx context.Context, by By, a Article) (Article, error)
 	DeleteArticle(ctx context.Context, by By, id string) error

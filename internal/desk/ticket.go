@@ -7,6 +7,7 @@ package desk
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -77,10 +78,34 @@ func (p Priority) Valid() bool {
 	return false
 }
 
-// Ticket is an incident or request.
+// Kind tells an incident (or request) from a change: a change ticket is
+// created and implemented under the change module.
+type Kind string
+
+// Ticket kinds.
+const (
+	KindIncident Kind = "incident"
+	KindChange   Kind = "change"
+)
+
+// Valid reports whether k is a known ticket kind.
+func (k Kind) Valid() bool { return k == KindIncident || k == KindChange }
+
+// CreateCapability is the capability creating a ticket of kind k needs.
+func (k Kind) CreateCapability() string {
+	if k == KindChange {
+		return "change.create"
+	}
+	return "ticket.create"
+}
+
+// Ticket is an incident, request or change.
 type Ticket struct {
-	ID            string
-	Seq           int64
+	ID   string
+	Seq  int64
+	Kind Kind
+	// Asset is the tag of the asset the ticket concerns, "" when none.
+	Asset         string
 	Title         string
 	Description   string
 	Requester     string // user id
@@ -99,6 +124,7 @@ type Ticket struct {
 	Comments  []Note
 	WorkNotes []Note
 	History   []HistoryEntry
+	Approvals []Approval
 }
 
 // Number is the ticket's human number, e.g. INC-000123.
@@ -183,6 +209,7 @@ const (
 
 // NewTicket is what a requester submits.
 type NewTicket struct {
+	Kind        Kind // "" is an incident
 	Title       string
 	Description string
 	Category    string
@@ -201,6 +228,12 @@ func (n *NewTicket) Validate() error {
 		return licensing.FieldErrorf(licensing.CodeInvalid, "description", "description is longer than %d bytes", MaxDescription)
 	case len(n.Category) > MaxCategory:
 		return licensing.FieldErrorf(licensing.CodeInvalid, "category", "category is longer than %d bytes", MaxCategory)
+	}
+	if n.Kind == "" {
+		n.Kind = KindIncident
+	}
+	if !n.Kind.Valid() {
+		return licensing.FieldErrorf(licensing.CodeInvalid, "kind", "kind must be incident or change")
 	}
 	if n.Priority == "" {
 		n.Priority = PriorityMedium
@@ -222,6 +255,7 @@ type Change struct {
 	Assignee *string  `json:"assignee,omitempty"` // user id; "" unassigns
 	Priority Priority `json:"priority,omitempty"`
 	Category string   `json:"category,omitempty"`
+	Asset    *string  `json:"asset,omitempty"` // asset tag; "" unlinks
 	Note     *Note    `json:"note,omitempty"`
 }
 
@@ -232,6 +266,8 @@ func (c Change) Capability() string {
 		return "ticket.transition"
 	case c.Assignee != nil:
 		return "ticket.assign"
+	case c.Asset != nil:
+		return "asset.assign"
 	case c.Priority != "" || c.Category != "":
 		return "ticket.update"
 	case c.Note != nil && c.Note.Kind == KindWorkNote:
@@ -239,6 +275,20 @@ func (c Change) Capability() string {
 	}
 	return "ticket.comment"
 }
+
+// CapabilityFor returns the capability the change needs on a ticket of
+// kind k: moving a change ticket is implementing it (change module).
+func (c Change) CapabilityFor(k Kind) string {
+	if k == KindChange && c.State != "" {
+		return "change.implement"
+	}
+	return c.Capability()
+}
+
+var assetTag = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// ValidAssetTag reports whether s is an asset tag: 1 to 64 of A-Z a-z 0-9 . _ -.
+func ValidAssetTag(s string) bool { return assetTag.MatchString(s) }
 
 // ValidateBody checks a comment or work note body.
 func ValidateBody(body string) (string, error) {

@@ -64,9 +64,13 @@ func (s *Service) CreateTicket(ctx context.Context, p Principal, n NewTicket) (T
 	if err := n.Validate(); err != nil {
 		return Ticket{}, err
 	}
-	g, err := s.authorize(ctx, p, "ticket.create", "Created")
+	g, err := s.authorize(ctx, p, n.Kind.CreateCapability(), "Created")
 	if err != nil {
 		return Ticket{}, err
+	}
+	if g.propose {
+		// Only a change ticket (module capability) gets here.
+		return Ticket{}, s.blockProposal(ctx, g, "", "a change ticket")
 	}
 	requester := p.User
 	if requester == "" && p.Integration != nil {
@@ -95,7 +99,7 @@ func (s *Service) GetTicket(ctx context.Context, p Principal, key string) (Ticke
 		if s.registered(p.User) {
 			return t, AccessAll, nil
 		}
-		t.WorkNotes = nil
+		t.WorkNotes, t.Approvals = nil, []Approval{}
 		return t, AccessOwn, nil
 	}
 	all, err := s.readable(ctx, p)
@@ -109,7 +113,7 @@ func (s *Service) GetTicket(ctx context.Context, p Principal, key string) (Ticke
 		if _, err := s.authorize(ctx, p, "ticket.read_own", "Read"); err != nil {
 			return Ticket{}, 0, err
 		}
-		t.WorkNotes = nil
+		t.WorkNotes, t.Approvals = nil, []Approval{}
 		return t, AccessOwn, nil
 	}
 	// Someone else's ticket is answered as missing: its number says nothing.
@@ -162,7 +166,7 @@ func (s *Service) Change(ctx context.Context, p Principal, key string, ch Change
 			return Result{}, err
 		}
 	}
-	capability := ch.Capability()
+	capability := ch.CapabilityFor(t.Kind)
 	own := p.User != "" && t.Requester == p.User
 	if capability == "ticket.comment" && own {
 		capability = "ticket.comment_own"
@@ -223,6 +227,9 @@ func (s *Service) resolveChange(ch *Change) error {
 	if len(ch.Category) > MaxCategory {
 		return licensing.FieldErrorf(licensing.CodeInvalid, "category", "category is longer than %d bytes", MaxCategory)
 	}
+	if ch.Asset != nil && *ch.Asset != "" && !ValidAssetTag(*ch.Asset) {
+		return licensing.FieldErrorf(licensing.CodeInvalid, "asset", "asset is a tag of 1 to 64 letters, digits, '.', '_' or '-' (\"\" unlinks)")
+	}
 	if ch.Note != nil {
 		body, err := ValidateBody(ch.Note.Body)
 		if err != nil {
@@ -259,6 +266,8 @@ func describe(t Ticket, ch Change) string {
 		return t.Number() + ": unassigned"
 	case ch.Assignee != nil:
 		return t.Number() + ": assigned"
+	case ch.Asset != nil:
+		return t.Number() + ": asset linked"
 	case ch.Priority != "" || ch.Category != "":
 		return t.Number() + ": updated"
 	case ch.Note != nil && ch.Note.Kind == KindWorkNote:

@@ -63,7 +63,7 @@ func (s *Store) CreateProposal(ctx context.Context, by desk.By, key string, ch d
 		if tk.State == desk.StateClosed {
 			return licensing.Errorf(licensing.CodeConflict, "ticket %s is closed", tk.Number())
 		}
-		p = desk.Proposal{ID: newID("prp"), Ticket: tk.ID, Capability: ch.Capability(), State: desk.ProposalPending}
+		p = desk.Proposal{ID: newID("prp"), Ticket: tk.ID, Capability: ch.CapabilityFor(tk.Kind), State: desk.ProposalPending}
 		b := by
 		if by.Call != nil {
 			c := *by.Call

@@ -15,16 +15,16 @@ import (
 var _ desk.Store = (*Store)(nil)
 
 // ticketSelect reads a ticket with its people's user names.
-const ticketSelect = `SELECT t.id, t.seq, t.title, t.description, t.requester, t.assignee, t.priority, t.category, t.state, t.created_at, t.updated_at, t.version,
+const ticketSelect = `SELECT t.id, t.seq, t.kind, t.asset, t.title, t.description, t.requester, t.assignee, t.priority, t.category, t.state, t.created_at, t.updated_at, t.version,
 	COALESCE(r.user_name, ''), COALESCE(a.user_name, '')
 	FROM tickets t LEFT JOIN users r ON r.id = t.requester LEFT JOIN users a ON a.id = t.assignee`
 
 func scanTicket(r rowScanner) (desk.Ticket, error) {
 	var tk desk.Ticket
-	var priority, state string
+	var priority, state, kind string
 	var created, updated int64
-	err := r.Scan(&tk.ID, &tk.Seq, &tk.Title, &tk.Description, &tk.Requester, &tk.Assignee, &priority, &tk.Category, &state, &created, &updated, &tk.Version, &tk.RequesterName, &tk.AssigneeName)
-	tk.Priority, tk.State = desk.Priority(priority), desk.State(state)
+	err := r.Scan(&tk.ID, &tk.Seq, &kind, &tk.Asset, &tk.Title, &tk.Description, &tk.Requester, &tk.Assignee, &priority, &tk.Category, &state, &created, &updated, &tk.Version, &tk.RequesterName, &tk.AssigneeName)
+	tk.Priority, tk.State, tk.Kind = desk.Priority(priority), desk.State(state), desk.Kind(kind)
 	tk.CreatedAt, tk.UpdatedAt = fromMicro(created), fromMicro(updated)
 	return tk, err
 }
@@ -90,7 +90,24 @@ func loadTicket(row func(q string, args ...any) *sql.Row, rows rowsFunc, key str
 		h.At = fromMicro(at)
 		tk.History = append(tk.History, h)
 	}
-	return tk, hr.Err()
+	if err := hr.Err(); err != nil {
+		return tk, fmt.Errorf("store: ticket history: %w", err)
+	}
+	hr.Close()
+	ar, err := rows(approvalSelect+` WHERE a.ticket_id = ? ORDER BY a.created_at, a.id`, tk.ID)
+	if err != nil {
+		return tk, fmt.Errorf("store: ticket approvals: %w", err)
+	}
+	defer ar.Close()
+	tk.Approvals = []desk.Approval{}
+	for ar.Next() {
+		a, err := scanApproval(ar)
+		if err != nil {
+			return tk, fmt.Errorf("store: scan approval: %w", err)
+		}
+		tk.Approvals = append(tk.Approvals, a)
+	}
+	return tk, ar.Err()
 }
 
 func (t *tx) ticket(key string, full bool) (desk.Ticket, error) {
@@ -155,8 +172,8 @@ func (s *Store) CreateTicket(ctx context.Context, by desk.By, requester string, 
 			return fmt.Errorf("store: ticket number: %w", err)
 		}
 		id := newID("tkt")
-		if _, err := t.exec(`INSERT INTO tickets (id, seq, title, description, requester, assignee, priority, category, state, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, 1)`,
-			id, seq, n.Title, n.Description, u.ID, string(n.Priority), n.Category, string(desk.StateNew), micro(t.now), micro(t.now)); err != nil {
+		if _, err := t.exec(`INSERT INTO tickets (id, seq, kind, title, description, requester, assignee, priority, category, state, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, 1)`,
+			id, seq, string(n.Kind), n.Title, n.Description, u.ID, string(n.Priority), n.Category, string(desk.StateNew), micro(t.now), micro(t.now)); err != nil {
 			return fmt.Errorf("store: create ticket: %w", err)
 		}
 		if err := t.addHistory(id, by, "state", "", string(desk.StateNew)); err != nil {
@@ -167,10 +184,10 @@ func (s *Store) CreateTicket(ctx context.Context, by desk.By, requester string, 
 		}
 		// Built here rather than read back: the single writer's time is
 		// the desk's throughput.
-		tk = desk.Ticket{ID: id, Seq: seq, Title: n.Title, Description: n.Description, Requester: u.ID, RequesterName: u.UserName,
+		tk = desk.Ticket{ID: id, Seq: seq, Kind: n.Kind, Title: n.Title, Description: n.Description, Requester: u.ID, RequesterName: u.UserName,
 			Priority: n.Priority, Category: n.Category, State: desk.StateNew, CreatedAt: t.now, UpdatedAt: t.now, Version: 1}
 		return t.record(by.Actor, "ticket.create", "ticket:"+tk.Number(), "ok",
-			fmt.Sprintf("requester=%s priority=%s category=%s", u.UserName, n.Priority, n.Category))
+			fmt.Sprintf("requester=%s kind=%s priority=%s category=%s", u.UserName, n.Kind, n.Priority, n.Category))
 	})
 	return tk, err
 }
@@ -350,6 +367,14 @@ func (t *tx) changeTicket(by desk.By, key string, ch desk.Change) (id string, ch
 			diffs = append(diffs, fieldChange{"category", cur.Category, next.Category})
 		}
 	}
+	if ch.Asset != nil {
+		if *ch.Asset != "" && !desk.ValidAssetTag(*ch.Asset) {
+			return "", false, licensing.FieldErrorf(licensing.CodeInvalid, "asset", "asset is a tag of 1 to 64 letters, digits, '.', '_' or '-'")
+		}
+		if next.Asset = *ch.Asset; next.Asset != cur.Asset {
+			diffs = append(diffs, fieldChange{"asset", cur.Asset, next.Asset})
+		}
+	}
 	var note *desk.Note
 	if ch.Note != nil {
 		n := *ch.Note
@@ -370,8 +395,8 @@ func (t *tx) changeTicket(by desk.By, key string, ch desk.Change) (id string, ch
 	if len(diffs) == 0 && note == nil {
 		return id, false, nil
 	}
-	if _, err := t.exec(`UPDATE tickets SET state = ?, assignee = ?, priority = ?, category = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
-		string(next.State), next.Assignee, string(next.Priority), next.Category, micro(t.now), id); err != nil {
+	if _, err := t.exec(`UPDATE tickets SET state = ?, assignee = ?, priority = ?, category = ?, asset = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+		string(next.State), next.Assignee, string(next.Priority), next.Category, next.Asset, micro(t.now), id); err != nil {
 		return "", false, fmt.Errorf("store: change ticket: %w", err)
 	}
 	var detail []string
@@ -391,7 +416,7 @@ func (t *tx) changeTicket(by desk.By, key string, ch desk.Change) (id string, ch
 		}
 		detail = append(detail, "note="+string(note.Kind))
 	}
-	return id, true, t.record(by.Actor, ch.Capability(), "ticket:"+cur.Number(), "ok", strings.Join(detail, " "))
+	return id, true, t.record(by.Actor, ch.CapabilityFor(cur.Kind), "ticket:"+cur.Number(), "ok", strings.Join(detail, " "))
 }
 
 // assignee resolves a ticket's new assignee: an active person (a service

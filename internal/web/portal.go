@@ -28,8 +28,13 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request, v *visit) {
 		p.fail(w, r, v, err)
 		return
 	}
+	pending, err := p.pendingApprovals(r, v)
+	if err != nil {
+		p.fail(w, r, v, err)
+		return
+	}
 	data := p.base(v, "Self-service")
-	data["Tickets"] = list
+	data["Tickets"], data["PendingApprovals"] = list, len(pending)
 	p.render(w, "home.html", http.StatusOK, data)
 }
 

@@ -29,6 +29,9 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /chat", p.person(p.chatPage))
 	mux.HandleFunc("POST /chat", p.person(p.chatPost))
 	mux.HandleFunc("POST /chat/ticket", p.person(p.chatTicket))
+	mux.HandleFunc("GET /approvals", p.person(p.approvals))
+	mux.HandleFunc("POST /approvals/{id}/approve", p.person(p.answerApproval))
+	mux.HandleFunc("POST /approvals/{id}/reject", p.person(p.answerApproval))
 
 	// The agent console: every action decided by the engine.
 	mux.HandleFunc("GET /agent", p.person(p.queue))
@@ -37,6 +40,7 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /agent/tickets/{key}/assign", p.person(p.assign))
 	mux.HandleFunc("POST /agent/tickets/{key}/comments", p.person(p.agentNote))
 	mux.HandleFunc("POST /agent/tickets/{key}/work-notes", p.person(p.agentNote))
+	mux.HandleFunc("POST /agent/tickets/{key}/approvals", p.person(p.requestApproval))
 	mux.HandleFunc("GET /agent/proposals", p.person(p.proposals))
 	mux.HandleFunc("POST /agent/proposals/{id}/confirm", p.person(p.decideProposal))
 	mux.HandleFunc("POST /agent/proposals/{id}/reject", p.person(p.decideProposal))

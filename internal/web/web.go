@@ -168,6 +168,10 @@ var done = map[string]string{
 	"unassign":   "The ticket was unassigned.",
 	"confirm":    "The proposal was confirmed and its change applied.",
 	"reject":     "The proposal was rejected.",
+
+	"approval-requested": "The approval was requested.",
+	"approval-approved":  "You approved the request.",
+	"approval-rejected":  "You rejected the request.",
 }
 
 func doneFlash(r *http.Request) *flash {

@@ -156,7 +156,6 @@ func (n *notifier) run(ctx context.Context) {
 // reload, since notifications may have been missed meanwhile.
 func listen(ctx context.Context, dsn, instance string, log *slog.Logger, fn func([]string)) error {
 	backoff := 100 * time.Millisecond
-	first := true
 	for ctx.Err() == nil {
 		conn, err := pgx.Connect(ctx, dsn)
 		if err == nil {
@@ -176,10 +175,10 @@ func listen(ctx context.Context, dsn, instance string, log *slog.Logger, fn func
 			continue
 		}
 		backoff = 100 * time.Millisecond
-		if !first {
-			fn([]string{"*"})
-		}
-		first = false
+		// Changes made before LISTEN took hold were never heard: reload
+		// everything once listening, also on the first connect (the engine
+		// was loaded before this follower started).
+		fn([]string{"*"})
 		for {
 			note, err := conn.WaitForNotification(ctx)
 			if err != nil {

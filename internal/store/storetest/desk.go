@@ -23,6 +23,7 @@ func runDesk(t *testing.T, open OpenFunc) {
 		{"Article", articleTests()},
 		{"Integration", integrationTests()},
 		{"Proposal", proposalTests()},
+		{"Approval", approvalTests()},
 		{"Account", accountTests()},
 	}
 	for _, g := range groups {
