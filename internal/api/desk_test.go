@@ -24,6 +24,18 @@ func ticketOf(t *testing.T, r reply) (ticketDetailJSON, map[string]any) {
 	return tk, r.obj(t)
 }
 
+// ticketOf decodes a ticket answer; a change's answer (the ticket without
+// notes and history) is completed with a GET by the admin token, so tests
+// can check the notes and history the change wrote. raw is the answer itself.
+func (e *testEnv) ticketOf(t *testing.T, r reply) (ticketDetailJSON, map[string]any) {
+	t.Helper()
+	tk, raw := ticketOf(t, r)
+	if _, full := raw["history"]; !full && tk.Number != "" {
+		tk, _ = ticketOf(t, e.must(200, "GET", "/api/v1/tickets/"+tk.Number, nil))
+	}
+	return tk, raw
+}
+
 // getTicket reads a ticket with the admin token (no person: the whole view).
 func (e *testEnv) getTicket(key string) ticketDetailJSON {
 	e.t.Helper()
@@ -68,7 +80,7 @@ func TestTicketLifecycle(t *testing.T) {
 	if r.Status != 201 {
 		t.Fatalf("create: status %d; body %s", r.Status, r)
 	}
-	t1, raw := ticketOf(t, r)
+	t1, raw := e.ticketOf(t, r)
 	if t1.ID == "" || t1.Number != "INC-000001" || t1.State != "new" || t1.Requester != bob {
 		t.Errorf("created %s, want id, number INC-000001, state new, requester %s", r, bob)
 	}
@@ -94,7 +106,7 @@ func TestTicketLifecycle(t *testing.T) {
 	e.mustAs(t, 201, desk, ann, "POST", "/api/v1/tickets/INC-000001/comments", `{"body":"looking into it"}`)
 
 	// Bob reads his own ticket without the internal work notes.
-	got, raw := ticketOf(t, e.mustAs(t, 200, desk, bob, "GET", "/api/v1/tickets/INC-000001", nil))
+	got, raw := e.ticketOf(t, e.mustAs(t, 200, desk, bob, "GET", "/api/v1/tickets/INC-000001", nil))
 	if wn, ok := raw["work_notes"]; ok && len(asSlice(wn)) > 0 {
 		t.Errorf("requester sees work notes: %v", wn)
 	}
@@ -138,7 +150,7 @@ func TestTicketLifecycle(t *testing.T) {
 	// Ann works the ticket through the state machine, reopen included.
 	version := before.Version
 	for _, to := range []string{"in_progress", "on_hold", "in_progress", "resolved", "in_progress", "resolved"} {
-		tk, _ := ticketOf(t, e.mustAs(t, 200, desk, ann, "POST", "/api/v1/tickets/INC-000001/transition", map[string]string{"to": to}))
+		tk, _ := e.ticketOf(t, e.mustAs(t, 200, desk, ann, "POST", "/api/v1/tickets/INC-000001/transition", map[string]string{"to": to}))
 		if tk.State != to || tk.Version != version+1 {
 			t.Fatalf("transition to %s: state %s version %d, want %s version %d", to, tk.State, tk.Version, to, version+1)
 		}
@@ -160,7 +172,7 @@ func TestTicketLifecycle(t *testing.T) {
 			t.Errorf("illegal move %s → %s: audit grew from %d to %d", before.State, tc.to, audit, n)
 		}
 	}
-	closed, _ := ticketOf(t, e.mustAs(t, 200, desk, ann, "POST", "/api/v1/tickets/INC-000001/transition", `{"to":"closed"}`))
+	closed, _ := e.ticketOf(t, e.mustAs(t, 200, desk, ann, "POST", "/api/v1/tickets/INC-000001/transition", `{"to":"closed"}`))
 	if closed.State != "closed" || len(closed.Next) != 0 {
 		t.Errorf("closed ticket: state %s next %v, want closed with no next states", closed.State, closed.Next)
 	}
@@ -191,13 +203,13 @@ func TestTicketLifecycle(t *testing.T) {
 		t.Errorf("work notes = %+v, want ann's note", full.WorkNotes)
 	}
 	// Ann sees the work notes in her own view too.
-	if v, _ := ticketOf(t, e.mustAs(t, 200, desk, ann, "GET", "/api/v1/tickets/INC-000001", nil)); len(v.WorkNotes) != 1 {
+	if v, _ := e.ticketOf(t, e.mustAs(t, 200, desk, ann, "GET", "/api/v1/tickets/INC-000001", nil)); len(v.WorkNotes) != 1 {
 		t.Errorf("agent's view work notes = %+v, want one", v.WorkNotes)
 	}
 
 	// Assign: to a named agent, to a registered concurrent agent, not to a
 	// service account or a requester; "" unassigns.
-	tk, _ := ticketOf(t, e.mustAs(t, 200, desk, ann, "POST", "/api/v1/tickets/INC-000002/assign", `{"assignee":"E100"}`))
+	tk, _ := e.ticketOf(t, e.mustAs(t, 200, desk, ann, "POST", "/api/v1/tickets/INC-000002/assign", `{"assignee":"E100"}`))
 	if tk.Assignee != ann || tk.AssigneeID == "" {
 		t.Errorf("assigned to E100: assignee %q (%q), want %s", tk.Assignee, tk.AssigneeID, ann)
 	}
@@ -212,22 +224,22 @@ func TestTicketLifecycle(t *testing.T) {
 	if after := e.getTicket("INC-000002"); !reflect.DeepEqual(after, before) {
 		t.Errorf("refused assignments changed the ticket")
 	}
-	tk, _ = ticketOf(t, e.mustAs(t, 200, desk, ann, "POST", "/api/v1/tickets/INC-000002/assign", `{"assignee":"dee@example.com"}`))
+	tk, _ = e.ticketOf(t, e.mustAs(t, 200, desk, ann, "POST", "/api/v1/tickets/INC-000002/assign", `{"assignee":"dee@example.com"}`))
 	if tk.Assignee != "dee@example.com" {
 		t.Errorf("assigned to dee (registered for the concurrent pool): assignee %q", tk.Assignee)
 	}
-	tk, raw = ticketOf(t, e.mustAs(t, 200, desk, ann, "POST", "/api/v1/tickets/INC-000002/assign", `{"assignee":""}`))
+	tk, raw = e.ticketOf(t, e.mustAs(t, 200, desk, ann, "POST", "/api/v1/tickets/INC-000002/assign", `{"assignee":""}`))
 	if _, ok := raw["assignee"]; ok || tk.Assignee != "" {
 		t.Errorf("unassigned: assignee %q, want none", tk.Assignee)
 	}
 
 	// PATCH: priority, then priority and category (two history entries);
 	// the same values again change nothing.
-	tk, _ = ticketOf(t, e.mustAs(t, 200, desk, ann, "PATCH", "/api/v1/tickets/INC-000002", `{"priority":"high"}`))
+	tk, _ = e.ticketOf(t, e.mustAs(t, 200, desk, ann, "PATCH", "/api/v1/tickets/INC-000002", `{"priority":"high"}`))
 	if tk.Priority != "high" {
 		t.Errorf("PATCH priority: %q, want high", tk.Priority)
 	}
-	tk, _ = ticketOf(t, e.mustAs(t, 200, desk, ann, "PATCH", "/api/v1/tickets/INC-000002", `{"priority":"critical","category":"Hardware"}`))
+	tk, _ = e.ticketOf(t, e.mustAs(t, 200, desk, ann, "PATCH", "/api/v1/tickets/INC-000002", `{"priority":"critical","category":"Hardware"}`))
 	if tk.Priority != "critical" || tk.Category != "hardware" {
 		t.Errorf("PATCH priority and category: %q %q, want critical hardware", tk.Priority, tk.Category)
 	}
@@ -341,14 +353,14 @@ func TestTicketConcurrentAgent(t *testing.T) {
 
 	// Reading the queue and a ticket takes no seat.
 	e.mustAs(t, 200, desk, "", "GET", "/api/v1/tickets", nil, inCid...)
-	if v, _ := ticketOf(t, e.mustAs(t, 200, desk, "", "GET", "/api/v1/tickets/INC-000001", nil, inCid...)); v.Number != "INC-000001" {
+	if v, _ := e.ticketOf(t, e.mustAs(t, 200, desk, "", "GET", "/api/v1/tickets/INC-000001", nil, inCid...)); v.Number != "INC-000001" {
 		t.Errorf("cid reads INC-000001: %+v", v)
 	}
 	if l := leases(); len(l) != 0 {
 		t.Fatalf("leases after reads = %+v, want none", l)
 	}
 	// The first transition takes the lease.
-	tk, _ := ticketOf(t, e.mustAs(t, 200, desk, "", "POST", "/api/v1/tickets/INC-000001/transition", `{"to":"in_progress"}`, inCid...))
+	tk, _ := e.ticketOf(t, e.mustAs(t, 200, desk, "", "POST", "/api/v1/tickets/INC-000001/transition", `{"to":"in_progress"}`, inCid...))
 	if tk.State != "in_progress" {
 		t.Errorf("cid's transition: state %s", tk.State)
 	}
@@ -397,7 +409,7 @@ func TestTicketConcurrentAgent(t *testing.T) {
 	if len(queue.Tickets) != 1 {
 		t.Errorf("dee's queue while the pool is full = %+v, want the ticket", queue.Tickets)
 	}
-	if v, _ := ticketOf(t, e.mustAs(t, 200, desk, "", "GET", "/api/v1/tickets/INC-000001", nil, inDee...)); len(v.WorkNotes) != 1 {
+	if v, _ := e.ticketOf(t, e.mustAs(t, 200, desk, "", "GET", "/api/v1/tickets/INC-000001", nil, inDee...)); len(v.WorkNotes) != 1 {
 		t.Errorf("dee (read-only agent) sees work notes %+v, want cid's", v.WorkNotes)
 	}
 

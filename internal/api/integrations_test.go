@@ -166,7 +166,7 @@ func TestIntegrationEnforce(t *testing.T) {
 	if r.Status != 201 {
 		t.Fatalf("integration create for bob: status %d; body %s", r.Status, r)
 	}
-	tk, _ := ticketOf(t, r)
+	tk, _ := e.ticketOf(t, r)
 	if tk.Number != "INC-000002" || tk.Requester != "bob@example.com" {
 		t.Errorf("created %+v, want INC-000002 for bob", tk)
 	}
@@ -223,7 +223,7 @@ func TestIntegrationEnforce(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("licensed agent through the integration: status %d; body %s", r.Status, r)
 	}
-	tk, _ = ticketOf(t, r)
+	tk, _ = e.ticketOf(t, r)
 	if tk.State != "in_progress" {
 		t.Errorf("state %s, want in_progress", tk.State)
 	}
@@ -240,7 +240,7 @@ func TestIntegrationEnforce(t *testing.T) {
 		t.Errorf("audit entry %v, want ticket.transition by integration:slack-hub acting for ann", last)
 	}
 	// A work note by the agent carries the acting user and the integration.
-	tk, _ = ticketOf(t, e.mustAs(t, 201, hub.Token, "ann@example.com", "POST", "/api/v1/tickets/INC-000001/work-notes", `{"body":"rebooted"}`))
+	tk, _ = e.ticketOf(t, e.mustAs(t, 201, hub.Token, "ann@example.com", "POST", "/api/v1/tickets/INC-000001/work-notes", `{"body":"rebooted"}`))
 	found := false
 	for _, wn := range tk.WorkNotes {
 		if wn.Body == "rebooted" {
@@ -258,7 +258,7 @@ func TestIntegrationEnforce(t *testing.T) {
 	if r.Status != 201 {
 		t.Fatalf("unknown acting user creates: status %d; body %s", r.Status, r)
 	}
-	tk, _ = ticketOf(t, r)
+	tk, _ = e.ticketOf(t, r)
 	if tk.Requester != "slack-hub" {
 		t.Errorf("requester %q, want the service account", tk.Requester)
 	}
@@ -457,7 +457,7 @@ func TestIntegrationMonitor(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("monitor mode: status %d, want 200; body %s", r.Status, r)
 	}
-	tk, _ := ticketOf(t, r)
+	tk, _ := e.ticketOf(t, r)
 	if tk.State != "in_progress" {
 		t.Errorf("state %s, want in_progress", tk.State)
 	}
@@ -615,7 +615,7 @@ func TestIntegrationRequesterReadsOwnTicket(t *testing.T) {
 		if mode == "monitor" {
 			continue // monitor lets unlicensed reads of every ticket pass
 		}
-		if tk, _ := ticketOf(t, r); len(tk.WorkNotes) != 0 {
+		if tk, _ := e.ticketOf(t, r); len(tk.WorkNotes) != 0 {
 			t.Errorf("%s: bob sees work notes through the integration: %+v", mode, tk.WorkNotes)
 		}
 		// Someone else's ticket is not his to read.

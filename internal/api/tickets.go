@@ -237,7 +237,7 @@ func (s *Server) change(w http.ResponseWriter, r *http.Request, ch desk.Change, 
 		writeJSON(w, http.StatusAccepted, map[string]any{"proposal": res.Proposal.ID, "state": res.Proposal.State})
 		return
 	}
-	writeJSON(w, status, ticketDetailOut(res.Ticket))
+	writeJSON(w, status, ticketOut(res.Ticket))
 }
 
 func (s *Server) transitionTicket(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -21,6 +23,7 @@ func benchDesk(ctx context.Context, env Env, args []string) error {
 	db := fs.String("db", "", "database (default: a new SQLite file in a temporary directory)")
 	clients := fs.Int("clients", 16, "concurrent HTTP clients")
 	dur := fs.Duration("duration", 10*time.Second, "how long to run")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the run (server and clients) to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -61,7 +64,20 @@ func benchDesk(ctx context.Context, env Env, args []string) error {
 	cfg.BaseURL = "http://" + addr
 	fmt.Fprintf(env.Stdout, "bench desk: %s store, %d requesters, %d agents, %d unlicensed people, 3 integrations, %d clients, %s\n",
 		st.Dialect(), len(cfg.Requesters), len(cfg.Agents), len(cfg.Unlicensed), *clients, *dur)
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	res, runErr := benchmark.Desk(ctx, cfg)
+	if *profile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err := stop(); err != nil {
 		return err
 	}

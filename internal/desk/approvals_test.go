@@ -66,7 +66,11 @@ func TestAssetLinkNeedsTheAssetModule(t *testing.T) {
 	if err != nil || res.Ticket.Asset != "LAPTOP-0042" {
 		t.Fatalf("link: %v %+v", err, res.Ticket)
 	}
-	h := res.Ticket.History[len(res.Ticket.History)-1]
+	full, err := e.st.GetTicket(ctx, res.Ticket.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := full.History[len(full.History)-1]
 	if h.Field != "asset" || h.To != "LAPTOP-0042" || h.Actor != "chg@example.com" {
 		t.Fatalf("history %+v", h)
 	}

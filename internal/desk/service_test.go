@@ -280,25 +280,6 @@ func TestRefusalsBeforeAnyMode(t *testing.T) {
 	}
 }
 
-// TestChangeAnswerHidesWorkNotesFromRequesters: the ticket a requester's
-// own comment answers with has no internal notes.
-func TestChangeAnswerHidesWorkNotesFromRequesters(t *testing.T) {
-	e := newDeskEnv(t)
-	ctx := context.Background()
-	tk := e.ticket(t, "req@example.com")
-	if _, err := e.desk.Change(ctx, e.person(t, "agent@example.com", ""), tk.ID, desk.Change{Note: &desk.Note{Kind: desk.KindWorkNote, Body: "internal"}}); err != nil {
-		t.Fatal(err)
-	}
-	res, err := e.desk.Change(ctx, e.person(t, "req@example.com", ""), tk.ID, desk.Change{Note: &desk.Note{Kind: desk.KindComment, Body: "any news?"}})
-	if err != nil || len(res.Ticket.WorkNotes) != 0 || len(res.Ticket.Comments) != 1 {
-		t.Fatalf("requester's answer: %v, %d work notes, %d comments", err, len(res.Ticket.WorkNotes), len(res.Ticket.Comments))
-	}
-	res, err = e.desk.Change(ctx, e.person(t, "agent@example.com", ""), tk.ID, desk.Change{Note: &desk.Note{Kind: desk.KindComment, Body: "looking"}})
-	if err != nil || len(res.Ticket.WorkNotes) != 1 {
-		t.Fatalf("agent's answer: %v, %d work notes", err, len(res.Ticket.WorkNotes))
-	}
-}
-
 // TestRefusedMoveTakesNoSeat: an impossible transition by an agent on a
 // lazy session is refused before the seat would be leased.
 func TestRefusedMoveTakesNoSeat(t *testing.T) {

@@ -42,7 +42,8 @@ type Store interface {
 	// ListTickets returns tickets newest first, without notes.
 	ListTickets(ctx context.Context, f TicketFilter) ([]Ticket, error)
 	// ChangeTicket applies ch (checking the state machine against the
-	// locked row), recording history for each field that changed.
+	// locked row), recording history for each field that changed; the
+	// answer carries no notes or history.
 	ChangeTicket(ctx context.Context, by By, key string, ch Change) (Ticket, error)
 
 	// RequestApproval asks approver (a user id) to approve the ticket

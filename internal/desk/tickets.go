@@ -193,9 +193,6 @@ func (s *Service) Change(ctx context.Context, p Principal, key string, ch Change
 	if err != nil {
 		return Result{}, err
 	}
-	if !s.seesAll(p) {
-		t.WorkNotes = nil // a requester's answer never shows internal notes
-	}
 	return Result{Ticket: t}, nil
 }
 
