@@ -29,7 +29,17 @@ var statusOf = map[string]int{
 	licensing.CodeInactive:            http.StatusForbidden,
 	licensing.CodeMultiplexingBlocked: http.StatusForbidden,
 	licensing.CodeTooLarge:            http.StatusRequestEntityTooLarge,
+	licensing.CodeRateLimited:         http.StatusTooManyRequests,
 	licensing.CodeInternal:            http.StatusInternalServerError,
+}
+
+// Status is the HTTP status an error code is answered with, here and on
+// the web pages.
+func Status(code string) int {
+	if status, ok := statusOf[code]; ok {
+		return status
+	}
+	return http.StatusBadRequest
 }
 
 type errorBody struct {
@@ -59,10 +69,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = &licensing.Error{Code: licensing.CodeInternal, Message: "internal error"}
 	}
-	status, ok := statusOf[e.Code]
-	if !ok {
-		status = http.StatusBadRequest
-	}
+	status := Status(e.Code)
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}

@@ -96,7 +96,7 @@ func (s *Server) auth(scopes []string, h http.HandlerFunc) http.HandlerFunc {
 			s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, ActingUserHeader, "acting user is too long"))
 			return
 		}
-		c := caller{token: tok, actor: licensing.Actor{Name: "token:" + tok.Name, ActingUser: acting, Source: remoteIP(r)}}
+		c := caller{token: tok, actor: licensing.Actor{Name: "token:" + tok.Name, ActingUser: acting, Source: RemoteIP(r)}}
 		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 	}
 }
@@ -132,7 +132,8 @@ func (s *Server) lookupToken(ctx context.Context, hash string) (store.Token, err
 	return tok, err
 }
 
-func remoteIP(r *http.Request) string {
+// RemoteIP is the caller's address without its port, for audit entries.
+func RemoteIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -22,6 +22,7 @@ const (
 	CodeInactive            = "inactive"
 	CodeMultiplexingBlocked = "multiplexing_blocked"
 	CodeTooLarge            = "request_too_large"
+	CodeRateLimited         = "rate_limited"
 	CodeInternal            = "internal"
 )
 

@@ -87,11 +87,12 @@ type Manager struct {
 	beats     sync.Map // seat session id -> time.Time
 	pruneMu   sync.Mutex
 	lastPrune time.Time
+	limits    *throttle
 }
 
 // New returns a Manager.
 func New(st Store, seats Starter, log *slog.Logger) *Manager {
-	return &Manager{st: st, seats: seats, log: log}
+	return &Manager{st: st, seats: seats, log: log, limits: newThrottle()}
 }
 
 // SignIn checks a local password and starts a session. An unknown user, a
@@ -100,13 +101,19 @@ func New(st Store, seats Starter, log *slog.Logger) *Manager {
 // the right password is answered inactive.
 func (m *Manager) SignIn(ctx context.Context, a licensing.Actor, userName, password string) (desk.WebSession, string, error) {
 	userName = strings.TrimSpace(userName)
+	now := m.st.Now()
+	if err := m.limits.allow(now, userName, a.Source); err != nil {
+		return desk.WebSession{}, "", err
+	}
 	if userName == "" || len(userName) > 256 || checkLength(password) != nil {
-		spendHash(password)
+		m.limits.hash(func() { spendHash(password) })
+		m.limits.fail(now, userName, a.Source)
 		return desk.WebSession{}, "", wrong()
 	}
 	u, hash, err := m.st.Account(ctx, userName)
 	if licensing.ErrorCode(err) == licensing.CodeNotFound || (err == nil && hash == "") {
-		spendHash(password)
+		m.limits.hash(func() { spendHash(password) })
+		m.limits.fail(now, userName, a.Source)
 		// The typed name is not written: it may be a password typed in the
 		// wrong field.
 		return desk.WebSession{}, "", m.refused(ctx, a, "user:unknown", "no account")
@@ -114,7 +121,10 @@ func (m *Manager) SignIn(ctx context.Context, a licensing.Actor, userName, passw
 	if err != nil {
 		return desk.WebSession{}, "", fmt.Errorf("signin: account: %w", err)
 	}
-	if !CheckPassword(hash, password) || u.Kind != licensing.KindPerson {
+	var ok bool
+	m.limits.hash(func() { ok = CheckPassword(hash, password) })
+	if !ok || u.Kind != licensing.KindPerson {
+		m.limits.fail(now, userName, a.Source)
 		return desk.WebSession{}, "", m.refused(ctx, a, "user:"+u.UserName, "wrong password")
 	}
 	if !u.Active {

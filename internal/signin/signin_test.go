@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -344,5 +345,44 @@ func TestStartNeedsAMethodAndAnActivePerson(t *testing.T) {
 	}
 	if _, _, err := f.m.Start(f.ctx, f.actor, "nobody", MethodOIDC); licensing.ErrorCode(err) != licensing.CodeNotFound {
 		t.Errorf("Start for nobody: %v, want not_found", err)
+	}
+}
+
+// TestSignInThrottled: after too many failures for one user name, even the
+// right password is refused until the window passes; other people are not
+// affected.
+func TestSignInThrottled(t *testing.T) {
+	f := newFixture(t)
+	for i := 0; i < maxUserFails; i++ {
+		if _, _, err := f.m.SignIn(f.ctx, f.actor, f.ann.UserName, "wrong-password-"+strconv.Itoa(i)); licensing.ErrorCode(err) != licensing.CodeUnauthorized {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	_, _, err := f.m.SignIn(f.ctx, f.actor, strings.ToUpper(f.ann.UserName), annPassword)
+	if licensing.ErrorCode(err) != licensing.CodeRateLimited {
+		t.Fatalf("right password after %d failures: %v, want rate_limited", maxUserFails, err)
+	}
+	f.clk.advance(failWindow)
+	if _, _, err := f.m.SignIn(f.ctx, f.actor, f.ann.UserName, annPassword); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}
+
+// TestThrottleBoundsMemory: a flood of distinct names is remembered up to
+// maxTracked keys.
+func TestThrottleBoundsMemory(t *testing.T) {
+	th := newThrottle()
+	now := time.Unix(0, 0)
+	for i := 0; i < maxTracked+500; i++ {
+		th.fail(now, "user"+strconv.Itoa(i), "10.0.0.1")
+	}
+	if n := len(th.fails); n > maxTracked {
+		t.Fatalf("%d keys tracked, want at most %d", n, maxTracked)
+	}
+	if err := th.allow(now, "someone-new", "10.0.0.1"); licensing.ErrorCode(err) != licensing.CodeRateLimited {
+		t.Fatalf("a flooding source is not limited: %v", err)
+	}
+	if err := th.allow(now.Add(failWindow), "someone-new", "10.0.0.1"); err != nil {
+		t.Fatalf("after the window: %v", err)
 	}
 }

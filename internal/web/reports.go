@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
@@ -53,7 +54,7 @@ func (p *Pages) multiplexing(w http.ResponseWriter, r *http.Request) {
 	var viewer licensing.Actor
 	if tok, ok := p.admin(ctx, r); ok {
 		data = map[string]any{"Title": "Multiplexing report", "AdminView": true}
-		viewer = licensing.Actor{Name: "token:" + tok.Name, Source: remoteIP(r)}
+		viewer = licensing.Actor{Name: "token:" + tok.Name, Source: api.RemoteIP(r)}
 	} else {
 		v, err := p.visitOf(r)
 		if licensing.ErrorCode(err) == licensing.CodeUnauthorized {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/signin"
@@ -25,7 +26,7 @@ type visit struct {
 // personActor is how a person's own actions in the pages appear in the
 // audit log: the channel and the person, as "cli:NAME" does for the CLI.
 func personActor(r *http.Request, ws desk.WebSession) licensing.Actor {
-	return licensing.Actor{Name: "web:" + ws.UserName, Source: remoteIP(r)}
+	return licensing.Actor{Name: "web:" + ws.UserName, Source: api.RemoteIP(r)}
 }
 
 // visitOf returns the signed-in person of r, if any.
@@ -130,7 +131,7 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 	user := r.PostForm.Get("user")
 	// The audit names the person by their user name, whichever of their
 	// keys they typed; what was typed itself never reaches the log.
-	a := licensing.Actor{Name: "web:unknown", Source: remoteIP(r)}
+	a := licensing.Actor{Name: "web:unknown", Source: api.RemoteIP(r)}
 	if u, ok := p.svc.Engine.User(strings.TrimSpace(user)); ok && len(user) <= 256 {
 		a.Name = "web:" + u.UserName
 	}
@@ -141,6 +142,8 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 		case licensing.CodeUnauthorized:
 		case licensing.CodeInactive:
 			status, msg = http.StatusForbidden, "Your account is inactive: ask the service desk."
+		case licensing.CodeRateLimited:
+			status, msg = http.StatusTooManyRequests, "Too many failed sign-ins. Wait 15 minutes and try again."
 		default:
 			status, _ = p.explain(r, err)
 			msg = "Signing in failed on our side; try again in a moment."

@@ -13,12 +13,12 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
@@ -125,30 +125,6 @@ func secure(r *http.Request) bool {
 	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// statusOf maps error codes to statuses, as the API does.
-var statusOf = map[string]int{
-	licensing.CodeInvalid:             http.StatusBadRequest,
-	licensing.CodeUnauthorized:        http.StatusUnauthorized,
-	licensing.CodeForbidden:           http.StatusForbidden,
-	licensing.CodeNotFound:            http.StatusNotFound,
-	licensing.CodeConflict:            http.StatusConflict,
-	licensing.CodeMaxedOut:            http.StatusConflict,
-	licensing.CodeNoLicence:           http.StatusForbidden,
-	licensing.CodeModuleMissing:       http.StatusForbidden,
-	licensing.CodeInactive:            http.StatusForbidden,
-	licensing.CodeMultiplexingBlocked: http.StatusForbidden,
-	licensing.CodeTooLarge:            http.StatusRequestEntityTooLarge,
-	licensing.CodeInternal:            http.StatusInternalServerError,
-}
-
 // flash is the message at the top of a page after an action.
 type flash struct {
 	OK            bool
@@ -189,10 +165,7 @@ func (p *Pages) explain(r *http.Request, err error) (int, *flash) {
 		p.log.Error("page action failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		return http.StatusInternalServerError, &flash{Code: licensing.CodeInternal, Text: "Something went wrong on our side; it has been logged. Try again in a moment."}
 	}
-	status, ok := statusOf[e.Code]
-	if !ok {
-		status = http.StatusBadRequest
-	}
+	status := api.Status(e.Code)
 	f := &flash{Code: e.Code, Text: sentence(e.Message), QueuePosition: e.QueuePosition}
 	switch e.Code {
 	case licensing.CodeMaxedOut:
