@@ -181,8 +181,8 @@ func TestIntegrationEnforce(t *testing.T) {
 			created = en
 		}
 	}
-	if created == nil || created["actor"] != "integration:slack-hub" || created["acting_user"] != "bob@example.com" || created["subject"] != "ticket:INC-000002" {
-		t.Errorf("ticket.create audit entry = %v, want actor integration:slack-hub acting for bob@example.com", created)
+	if created == nil || created["actor"] != "slack-hub" || created["acting_user"] != "bob@example.com" || created["subject"] != "ticket:INC-000002" {
+		t.Errorf("ticket.create audit entry = %v, want actor slack-hub (the service account) acting for bob@example.com", created)
 	}
 	// Bob may comment on his own ticket through it.
 	if r := call("bob@example.com", "POST", "/api/v1/tickets/INC-000002/comments", `{"body":"thanks"}`); r.Status != 201 {
@@ -213,8 +213,8 @@ func TestIntegrationEnforce(t *testing.T) {
 		if en["action"] != "integration.blocked" && en["action"] != "decision.deny" {
 			t.Errorf("a blocked call wrote %v", en)
 		}
-		if en["action"] == "integration.blocked" && (en["actor"] != "integration:slack-hub" || en["acting_user"] != "dee@example.com") {
-			t.Errorf("integration.blocked entry %v, want actor integration:slack-hub acting for dee", en)
+		if en["action"] == "integration.blocked" && (en["actor"] != "slack-hub" || en["acting_user"] != "dee@example.com") {
+			t.Errorf("integration.blocked entry %v, want actor slack-hub (the service account) acting for dee", en)
 		}
 	}
 
@@ -236,8 +236,8 @@ func TestIntegrationEnforce(t *testing.T) {
 		t.Errorf("history entry %+v, want the state change by slack-hub acting for ann", h)
 	}
 	last := e.lastAudit(1)[0]
-	if last["action"] != "ticket.transition" || last["actor"] != "integration:slack-hub" || last["acting_user"] != "ann@example.com" {
-		t.Errorf("audit entry %v, want ticket.transition by integration:slack-hub acting for ann", last)
+	if last["action"] != "ticket.transition" || last["actor"] != "slack-hub" || last["acting_user"] != "ann@example.com" {
+		t.Errorf("audit entry %v, want ticket.transition by slack-hub (the service account) acting for ann", last)
 	}
 	// A work note by the agent carries the acting user and the integration.
 	tk, _ = e.ticketOf(t, e.mustAs(t, 201, hub.Token, "ann@example.com", "POST", "/api/v1/tickets/INC-000001/work-notes", `{"body":"rebooted"}`))
@@ -272,7 +272,7 @@ func TestIntegrationEnforce(t *testing.T) {
 			created = en
 		}
 	}
-	if created == nil || created["acting_user"] != "unverified:ghost@example.com" || created["actor"] != "integration:slack-hub" {
+	if created == nil || created["acting_user"] != "unverified:ghost@example.com" || created["actor"] != "slack-hub" {
 		t.Errorf("audit for an unknown acting user = %v, want acting_user unverified:ghost@example.com", created)
 	}
 	before = e.getTicket(tk.Number)
@@ -443,7 +443,7 @@ func TestIntegrationPropose(t *testing.T) {
 			acts[en["action"].(string)] = en["actor"].(string) + "/" + en["acting_user"].(string)
 		}
 	}
-	if acts["proposal.create"] != "integration:teams-bot/unverified:ghost@example.com" || !strings.HasSuffix(acts["proposal.confirm"], "/ann@example.com") || !strings.HasSuffix(acts["proposal.reject"], "/ann@example.com") {
+	if acts["proposal.create"] != "teams-bot/unverified:ghost@example.com" || !strings.HasSuffix(acts["proposal.confirm"], "/ann@example.com") || !strings.HasSuffix(acts["proposal.reject"], "/ann@example.com") {
 		t.Errorf("proposal audit entries %v", acts)
 	}
 }

@@ -61,7 +61,8 @@ func (s *Service) Acting(a licensing.Actor, in Integration, raw string) Principa
 	if u, ok := s.engine.User(raw); ok && u.Kind == licensing.KindPerson {
 		p.User, p.UserName = u.ID, u.UserName
 	}
-	p.Actor.Name = "integration:" + in.Name
+	// The audit actor is the service account itself (DESIGN §3.5).
+	p.Actor.Name = in.UserName
 	p.Actor.ActingUser = p.actingLabel()
 	return p
 }

@@ -125,7 +125,7 @@ func TestUnknownActingUser(t *testing.T) {
 	ctx := context.Background()
 	in := e.integration(t, "slack-hub", desk.ModeMonitor)
 	p := e.desk.Acting(tokenActor, in, "ghost@example.com")
-	if p.Actor.ActingUser != "unverified:ghost@example.com" || p.Actor.Name != "integration:slack-hub" {
+	if p.Actor.ActingUser != "unverified:ghost@example.com" || p.Actor.Name != in.UserName {
 		t.Fatalf("actor %+v", p.Actor)
 	}
 	tk, err := e.desk.CreateTicket(ctx, p, desk.NewTicket{Title: "Printer jam"})
