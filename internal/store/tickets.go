@@ -172,8 +172,8 @@ func (s *Store) CreateTicket(ctx context.Context, by desk.By, requester string, 
 			return fmt.Errorf("store: ticket number: %w", err)
 		}
 		id := newID("tkt")
-		if _, err := t.exec(`INSERT INTO tickets (id, seq, kind, title, description, requester, assignee, priority, category, state, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, 1)`,
-			id, seq, string(n.Kind), n.Title, n.Description, u.ID, string(n.Priority), n.Category, string(desk.StateNew), micro(t.now), micro(t.now)); err != nil {
+		if _, err := t.exec(`INSERT INTO tickets (id, seq, kind, title, description, search, requester, assignee, priority, category, state, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, 1)`,
+			id, seq, string(n.Kind), n.Title, n.Description, searchText(n.Title, n.Description), u.ID, string(n.Priority), n.Category, string(desk.StateNew), micro(t.now), micro(t.now)); err != nil {
 			return fmt.Errorf("store: create ticket: %w", err)
 		}
 		if err := t.addHistory(id, by, "state", "", string(desk.StateNew)); err != nil {
@@ -259,7 +259,7 @@ func (s *Store) ListTickets(ctx context.Context, f desk.TicketFilter) ([]desk.Ti
 	}
 	if f.Text != "" {
 		p := likePattern(f.Text)
-		add(`(lower(t.title) LIKE ? ESCAPE '\' OR lower(t.description) LIKE ? ESCAPE '\')`, p, p)
+		add(`t.search LIKE ? ESCAPE '\'`, p)
 	}
 	if f.Before > 0 {
 		add(`t.seq < ?`, f.Before)
@@ -287,6 +287,13 @@ func (s *Store) ListTickets(ctx context.Context, f desk.TicketFilter) ([]desk.Ti
 		out = append(out, tk)
 	}
 	return out, rows.Err()
+}
+
+// searchText is what a ticket's text search matches: title and description
+// folded to lower case here, in every script, since SQLite's lower() folds
+// ASCII only.
+func searchText(title, description string) string {
+	return strings.ToLower(title) + "\n" + strings.ToLower(description)
 }
 
 // likePattern matches s anywhere, case-insensitively, with LIKE's wildcards

@@ -17,6 +17,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/desk"
@@ -67,11 +69,17 @@ func (p *Pages) funcs() template.FuncMap {
 
 // label turns a stored value ("in_progress") into words ("In progress").
 func label(s any) string {
-	v := strings.ReplaceAll(fmt.Sprint(s), "_", " ")
-	if v == "" {
-		return v
+	return upperFirst(strings.ReplaceAll(fmt.Sprint(s), "_", " "))
+}
+
+// upperFirst capitalises the first character (not byte: messages may
+// start with a name in any script).
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || r == utf8.RuneError {
+		return s
 	}
-	return strings.ToUpper(v[:1]) + v[1:]
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // staticHandler serves the embedded stylesheet.
@@ -186,7 +194,7 @@ func sentence(s string) string {
 	if s == "" {
 		return s
 	}
-	s = strings.ToUpper(s[:1]) + s[1:]
+	s = upperFirst(s)
 	if !strings.HasSuffix(s, ".") {
 		s += "."
 	}

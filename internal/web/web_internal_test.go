@@ -74,3 +74,14 @@ func TestEncodeHistoryKeepsTheNewestWithinBounds(t *testing.T) {
 		t.Errorf("encodeHistory(nil) = %q, want []", got)
 	}
 }
+
+func TestUpperFirstKeepsCharacters(t *testing.T) {
+	for in, want := range map[string]string{"": "", "in_progress": "In_progress", "élodie is inactive": "Élodie is inactive", "ünlü": "Ünlü", "\xff bad": "\xff bad", "日本": "日本"} {
+		if got := upperFirst(in); got != want {
+			t.Errorf("upperFirst(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := sentence("élodie is inactive"); got != "Élodie is inactive." {
+		t.Errorf("sentence = %q", got)
+	}
+}

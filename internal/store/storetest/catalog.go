@@ -26,8 +26,8 @@ func migrateTests() []testCase {
 			}
 			// Both dialects share version numbers (0002 tunes PostgreSQL's slot
 			// storage and is a no-op on SQLite; 0003 adds the desk, 0004 approvals).
-			if v != 4 {
-				e.t.Errorf("SchemaVersion = %d, want 4", v)
+			if v != 5 {
+				e.t.Errorf("SchemaVersion = %d, want 5", v)
 			}
 			if _, err := e.s.GetSKU(e.ctx, "agent"); err != nil {
 				e.t.Errorf("GetSKU(agent) after re-migrating: %v, want the SKU", err)
@@ -254,7 +254,7 @@ func poolTests() []testCase {
 				}
 			}
 			if len(held) != 4 {
-				e.t.Errorf("ActiveLeases(float) = %d, want 4", len(held))
+				e.t.Errorf("ActiveLeases(float) = %d, want 5", len(held))
 			}
 		}},
 		{"shrink_below_holders_conflict", func(e *env) {
@@ -274,7 +274,7 @@ func poolTests() []testCase {
 				e.t.Fatalf("GetPool: %v", err)
 			}
 			if got.Seats != 4 {
-				e.t.Errorf("GetPool(float).Seats after refused shrink = %d, want 4", got.Seats)
+				e.t.Errorf("GetPool(float).Seats after refused shrink = %d, want 5", got.Seats)
 			}
 			if n := len(e.active("float")); n != 3 {
 				e.t.Errorf("ActiveLeases after refused shrink = %d, want 3", n)

@@ -581,6 +581,13 @@ func testTicketList(e *env) {
 	if err == nil && len(got) > 0 && (got[0].AssigneeName != "agent" || got[0].RequesterName != "bob" || got[0].Comments != nil || got[0].History != nil) {
 		e.t.Errorf("ListTickets row = %+v, want names filled and no notes or history", got[0])
 	}
+	// Case folds in every script, not only ASCII (SQLite's lower() would not).
+	t6 := mk(bob, "Über-Drucker streikt", "ÉCRAN NOIR", "hardware", desk.PriorityLow)
+	for _, text := range []string{"über", "ÜBER", "écran"} {
+		if got, err := e.s.ListTickets(e.ctx, desk.TicketFilter{Text: text}); err != nil || !slices.Equal(seqs(got), seqs([]desk.Ticket{t6})) {
+			e.t.Errorf("ListTickets(text %q) = %v, %v; want [%d]", text, seqs(got), err, t6.Seq)
+		}
+	}
 }
 
 // ---- knowledge base ----
