@@ -204,13 +204,8 @@ func (s *Server) decideProposal(confirm bool) http.HandlerFunc {
 		var in struct {
 			Reason string `json:"reason"`
 		}
-		if err := decode(w, r, &in); err != nil && !isEmptyBody(err) {
-			s.fail(w, r, err)
-			return
-		}
-		p, err := s.principal(r)
-		if err != nil {
-			s.fail(w, r, err)
+		p, ok := s.decodeFor(w, r, &in, true)
+		if !ok {
 			return
 		}
 		pr, t, err := s.desk.DecideProposal(r.Context(), p, r.PathValue("id"), confirm, in.Reason)

@@ -73,3 +73,18 @@ func (s *Server) integrationOf(r *http.Request, tok store.Token) (desk.Integrati
 	s.integs.m.Store(tok.ID, cachedIntegration{in: in, at: now})
 	return in, nil
 }
+
+// decodeFor decodes a desk call's body (which may be empty when optional)
+// and resolves whom it acts for; when either fails it has answered.
+func (s *Server) decodeFor(w http.ResponseWriter, r *http.Request, v any, optional bool) (desk.Principal, bool) {
+	if err := decode(w, r, v); err != nil && !(optional && isEmptyBody(err)) {
+		s.fail(w, r, err)
+		return desk.Principal{}, false
+	}
+	p, err := s.principal(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return desk.Principal{}, false
+	}
+	return p, true
+}

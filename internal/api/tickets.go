@@ -120,13 +120,8 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
 		Category    string `json:"category"`
 		Priority    string `json:"priority"`
 	}
-	if err := decode(w, r, &in); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, err := s.principal(r)
-	if err != nil {
-		s.fail(w, r, err)
+	p, ok := s.decodeFor(w, r, &in, false)
+	if !ok {
 		return
 	}
 	t, err := s.desk.CreateTicket(r.Context(), p, desk.NewTicket{Kind: desk.Kind(in.Kind), Title: in.Title, Description: in.Description, Category: in.Category, Priority: desk.Priority(in.Priority)})
@@ -360,13 +355,8 @@ func (s *Server) answerApproval(approve bool) http.HandlerFunc {
 		var in struct {
 			Comment string `json:"comment"`
 		}
-		if err := decode(w, r, &in); err != nil && !isEmptyBody(err) {
-			s.fail(w, r, err)
-			return
-		}
-		p, err := s.principal(r)
-		if err != nil {
-			s.fail(w, r, err)
+		p, ok := s.decodeFor(w, r, &in, true)
+		if !ok {
 			return
 		}
 		a, err := s.desk.AnswerApproval(r.Context(), p, r.PathValue("id"), approve, strings.TrimSpace(in.Comment))
