@@ -22,6 +22,9 @@ import (
 type serveConfig struct {
 	addr, db, logLevel string
 	sweepEvery         time.Duration
+	// oidc configures sign-in with an OpenID Connect provider; off while
+	// oidc.issuer is empty.
+	oidc oidcFlags
 	// ready, when set, receives the bound address once the server listens
 	// (tests and the bench start on port 0).
 	ready func(addr string)
@@ -42,6 +45,7 @@ func (c *serveConfig) register(fs interface {
 	}
 	fs.StringVar(&c.logLevel, "log-level", lvl, "debug, info, warn or error (env SEATKEEPER_LOG_LEVEL)")
 	fs.DurationVar(&c.sweepEvery, "sweep-every", 5*time.Second, "how often expired leases are reclaimed")
+	c.oidc.register(fs, env)
 }
 
 func runServe(ctx context.Context, env Env, args []string) error {
@@ -81,7 +85,24 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 	dsk := desk.New(st, svc, svc.Engine, log)
 	apiServer := api.New(svc, dsk, log)
 	auth := signin.New(st, svc, log)
-	apiServer.Mount(web.New(svc, dsk, auth, log).Register)
+	var opts []web.Option
+	if c.oidc.issuer != "" {
+		cfg, err := c.oidc.config()
+		if err != nil {
+			return err
+		}
+		// A provider that cannot be discovered fails the start: better than
+		// a sign-in button that cannot work.
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		provider, err := signin.NewOIDC(dctx, cfg, auth, svc.Engine.User)
+		cancel()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, web.WithOIDC(provider))
+		log.Info("oidc sign-in", "issuer", cfg.Issuer, "name", provider.Name())
+	}
+	apiServer.Mount(web.New(svc, dsk, auth, log, opts...).Register)
 	srv := &http.Server{
 		Handler:           apiServer.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -46,6 +46,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with page options made once the server's address
+// (base URL) is known but before it serves.
+func newEnvWith(t *testing.T, options func(e *env, auth *signin.Manager, base string) []web.Option) *env {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "seatkeeper.db"), store.Options{Logger: log})
@@ -65,10 +72,17 @@ func newEnv(t *testing.T) *env {
 	}
 	dsk := desk.New(st, svc, svc.Engine, log)
 	apiServer := api.New(svc, dsk, log)
-	apiServer.Mount(web.New(svc, dsk, signin.New(st, svc, log), log).Register)
-	srv := httptest.NewServer(apiServer.Handler())
-	t.Cleanup(srv.Close) // runs before st.Close
+	auth := signin.New(st, svc, log)
+	srv := httptest.NewUnstartedServer(nil)
 	e := &env{t: t, ctx: ctx, st: st, svc: svc, desk: dsk, srv: srv}
+	var opts []web.Option
+	if options != nil {
+		opts = options(e, auth, "http://"+srv.Listener.Addr().String())
+	}
+	apiServer.Mount(web.New(svc, dsk, auth, log, opts...).Register)
+	srv.Config.Handler = apiServer.Handler()
+	srv.Start()
+	t.Cleanup(srv.Close) // runs before st.Close
 	e.admin = e.token("console-admin", store.ScopeAdmin)
 	e.platform = e.token("desk-platform", store.ScopePlatform)
 	return e

@@ -12,9 +12,12 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/signin", p.adminSignin)
 	mux.HandleFunc("POST /admin/signout", p.adminSignout)
 
-	// People sign in with a local password.
+	// People sign in with a local password, or with the OIDC provider
+	// when one is configured.
 	mux.HandleFunc("GET /signin", p.signinForm)
 	mux.HandleFunc("POST /signin", p.signin)
+	mux.HandleFunc("GET /signin/oidc", p.oidcBegin)
+	mux.HandleFunc("GET /signin/oidc/callback", p.oidcCallback)
 	mux.HandleFunc("POST /signout", p.person(p.signout))
 
 	// The requester portal (free tier).

@@ -118,13 +118,25 @@ func (p *Pages) signinForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	p.render(w, "signin.html", http.StatusOK, map[string]any{"Title": "Sign in", "Next": next})
+	p.render(w, "signin.html", http.StatusOK, p.signinPage(next))
+}
+
+// signinPage is the sign-in page's data: where to go afterwards, and the
+// OIDC provider's name when one is offered.
+func (p *Pages) signinPage(next string) map[string]any {
+	data := map[string]any{"Title": "Sign in", "Next": next}
+	if p.oidc != nil {
+		data["OIDC"] = p.oidc.Name()
+	}
+	return data
 }
 
 func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if !sameOrigin(r) || r.ParseForm() != nil {
-		p.render(w, "signin.html", http.StatusForbidden, map[string]any{"Title": "Sign in", "Next": "/", "Error": "The request was refused."})
+		data := p.signinPage("/")
+		data["Error"] = "The request was refused."
+		p.render(w, "signin.html", http.StatusForbidden, data)
 		return
 	}
 	next := safeNext(r.PostForm.Get("next"))
@@ -148,11 +160,18 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 			status, _ = p.explain(r, err)
 			msg = "Signing in failed on our side; try again in a moment."
 		}
-		p.render(w, "signin.html", status, map[string]any{"Title": "Sign in", "Next": next, "User": user, "Error": msg})
+		data := p.signinPage(next)
+		data["User"], data["Error"] = user, msg
+		p.render(w, "signin.html", status, data)
 		return
 	}
-	// A browser signing in again ends the session it had, so its seat
-	// session does not hold a lease until it idles out.
+	p.signedIn(w, r, a, ws, secret, next)
+}
+
+// signedIn ends the browser's earlier session, if any — so its seat
+// session does not hold a lease until it idles out — sets the new
+// session's cookie and goes on to next.
+func (p *Pages) signedIn(w http.ResponseWriter, r *http.Request, a licensing.Actor, ws desk.WebSession, secret, next string) {
 	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
 		if err := p.auth.SignOut(r.Context(), a, old.Value); err != nil {
 			p.log.Warn("end the earlier browser session", "err", err)

@@ -2,8 +2,9 @@
 // (knowledge base, tickets, the chat bot), the agent console (queue, ticket
 // actions, proposals), the multiplexing report, and the administrator's
 // licence console under /admin. The pages are server-rendered HTML that
-// works without JavaScript. People sign in with a local password (package
-// signin); the administrator with an admin token.
+// works without JavaScript. People sign in with a local password or an
+// OpenID Connect provider (package signin); the administrator with an admin
+// token.
 package web
 
 import (
@@ -42,13 +43,27 @@ type Pages struct {
 	svc  *seats.Service
 	desk *desk.Service
 	auth *signin.Manager
+	// oidc, when set, offers sign-in with an OpenID Connect provider.
+	oidc *signin.OIDCProvider
 	log  *slog.Logger
 	tmpl *template.Template
 }
 
+// Option configures Pages.
+type Option func(*Pages)
+
+// WithOIDC offers sign-in with an OpenID Connect provider beside the local
+// accounts.
+func WithOIDC(o *signin.OIDCProvider) Option {
+	return func(p *Pages) { p.oidc = o }
+}
+
 // New parses the templates.
-func New(svc *seats.Service, dsk *desk.Service, auth *signin.Manager, log *slog.Logger) *Pages {
+func New(svc *seats.Service, dsk *desk.Service, auth *signin.Manager, log *slog.Logger, opts ...Option) *Pages {
 	p := &Pages{svc: svc, desk: dsk, auth: auth, log: log}
+	for _, o := range opts {
+		o(p)
+	}
 	p.tmpl = template.Must(template.New("").Funcs(p.funcs()).ParseFS(templateFS, "templates/*.html"))
 	return p
 }
