@@ -1,0 +1,76 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+func FuzzParseFilter(f *testing.F) {
+	for _, s := range []string{
+		`userName eq "bjensen"`, `emails[type eq "work"].value eq "x"`, `not (a pr) or b gt 5 and c le "2011-05-13T04:42:34Z"`,
+		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber sw "7"`,
+	} {
+		f.Add(s)
+	}
+	r := decode(f, bjensen)
+	cols := map[string]Column{"userName": {Name: "user_name"}, "active": {Name: "active"}, `emails[type eq "work"].value`: {Name: "e"}}
+	f.Fuzz(func(t *testing.T, s string) {
+		flt, err := ParseFilter(s)
+		if err != nil {
+			if ErrorFrom(err).SCIMType != InvalidFilter {
+				t.Fatalf("error %v is not invalidFilter", err)
+			}
+			return
+		}
+		flt.Match(r)
+		flt.SQL(cols)
+		// The printed form parses back to the same filter.
+		again, err := ParseFilter(flt.String())
+		if err != nil {
+			t.Fatalf("reparse of %q (%s): %v", s, flt, err)
+		}
+		if again.String() != flt.String() {
+			t.Fatalf("reparse changed %s into %s", flt, again)
+		}
+	})
+}
+
+func FuzzApplyPatch(f *testing.F) {
+	f.Add(bjensen, `[{"op":"Replace","path":"emails[type eq \"work\"].value","value":"x@y"}]`, true)
+	f.Add(group, `[{"op":"Remove","path":"members","value":[{"value":"u1"}]}]`, false)
+	f.Fuzz(func(t *testing.T, res, ops string, user bool) {
+		dec := json.NewDecoder(bytes.NewReader([]byte(res)))
+		dec.UseNumber()
+		var r Resource
+		if dec.Decode(&r) != nil {
+			return
+		}
+		body, err := DecodePatch([]byte(patchHead + ops + `}`))
+		if err != nil {
+			return
+		}
+		schema := GroupSchema()
+		if user {
+			schema = UserSchema()
+		}
+		for _, s := range []*Schema{schema, nil} {
+			before := canon(t, r)
+			out, err := ApplyPatch(r, body, s)
+			if canon(t, r) != before {
+				t.Fatalf("input modified")
+			}
+			if err != nil {
+				if e := ErrorFrom(err); e.Status != 400 || e.SCIMType == "" {
+					t.Fatalf("error %v has no scimType", err)
+				}
+				continue
+			}
+			if _, err := json.Marshal(out); err != nil {
+				t.Fatalf("result does not marshal: %v", err)
+			}
+			Project(out, []string{"userName", "emails.value"}, nil, s)
+			Project(out, nil, []string{"members"}, s)
+		}
+	})
+}
