@@ -59,6 +59,7 @@ commands:
   audit verify|export   check the audit hash chain, or export it (--format jsonl|csv)
   demo                  seed a realistic company and serve it
   passwd                set a person's sign-in password (read from stdin)
+  import                create and update people from a CSV file (--dry-run, --deactivate-missing)
   bench checkout        measure session starts over HTTP and check the seat invariant
 `
 
@@ -85,6 +86,8 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return runBench(ctx, env, rest)
 	case "passwd":
 		return runPasswd(ctx, env, rest)
+	case "import":
+		return runImport(ctx, env, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -188,12 +188,20 @@ func userDetail(u licensing.User) map[string]any {
 	return map[string]any{"id": u.ID, "kind": u.Kind, "job_code": u.JobCode, "department": u.Department, "groups": u.Groups, "active": u.Active}
 }
 
+// setGroups writes a person's groups where the engine reads them
+// (user_groups) and keeps their membership of SCIM groups (group_members) in
+// step: naming a group that exists makes the person a member of it.
 func (t *tx) setGroups(id string, groups []string) error {
-	if _, err := t.exec(`DELETE FROM user_groups WHERE user_id = ?`, id); err != nil {
-		return fmt.Errorf("store: groups: %w", err)
+	for _, q := range []string{`DELETE FROM user_groups WHERE user_id = ?`, `DELETE FROM group_members WHERE user_id = ?`} {
+		if _, err := t.exec(q, id); err != nil {
+			return fmt.Errorf("store: groups: %w", err)
+		}
 	}
 	for _, g := range groups {
 		if _, err := t.exec(`INSERT INTO user_groups (user_id, grp) VALUES (?, ?)`, id, g); err != nil {
+			return fmt.Errorf("store: groups: %w", err)
+		}
+		if _, err := t.exec(`INSERT INTO group_members (group_id, user_id) SELECT id, ? FROM groups WHERE display_name_lower = ? ON CONFLICT DO NOTHING`, id, strings.ToLower(g)); err != nil {
 			return fmt.Errorf("store: groups: %w", err)
 		}
 	}
@@ -223,31 +231,7 @@ func (s *Store) UpdateUserFunc(ctx context.Context, a licensing.Actor, key strin
 			return err
 		}
 		u.ID, u.CreatedAt, u.UpdatedAt = old.ID, old.CreatedAt, t.now
-		if err := t.checkIdentity(u); err != nil {
-			return err
-		}
-		if old.Kind != u.Kind && u.Kind == licensing.KindService {
-			if err := t.refuseServiceSeats(u.ID); err != nil {
-				return err
-			}
-		}
-		args := append(userArgs(u), micro(t.now), u.ID)
-		if _, err := t.exec(`UPDATE users SET user_name = ?, user_name_lower = ?, display_name = ?, email = ?, email_lower = ?, employee_id = ?, external_id = ?, job_code = ?, department = ?, cost_center = ?, employee_type = ?, groups = ?, kind = ?, active = ?, updated_at = ? WHERE id = ?`, args...); err != nil {
-			if t.s.d.IsUnique(err) {
-				return licensing.FieldErrorf(licensing.CodeConflict, "user_name", "user %q already exists", u.UserName)
-			}
-			return fmt.Errorf("store: update user: %w", err)
-		}
-		if err := t.setGroups(u.ID, u.Groups); err != nil {
-			return err
-		}
-		if old.Active && !u.Active {
-			if err := t.revokeEverything(a, u.ID, licensing.EndInactive); err != nil {
-				return err
-			}
-		}
-		t.changed(PersonKey(u.ID))
-		return t.record(a, "user.update", "user:"+u.UserName, "ok", string(mustJSON(userDetail(u))))
+		return t.updateUserRow(a, old, u, nil)
 	})
 	return u, err
 }
@@ -267,7 +251,7 @@ func (s *Store) DeleteUser(ctx context.Context, a licensing.Actor, key string) e
 			return err
 		}
 		// A leaver's password and browser sessions go with them.
-		for _, q := range []string{`DELETE FROM queue_entries WHERE user_id = ?`, `DELETE FROM accounts WHERE user_id = ?`, `DELETE FROM web_sessions WHERE user_id = ?`} {
+		for _, q := range []string{`DELETE FROM queue_entries WHERE user_id = ?`, `DELETE FROM group_members WHERE user_id = ?`, `DELETE FROM accounts WHERE user_id = ?`, `DELETE FROM web_sessions WHERE user_id = ?`} {
 			if _, err := t.exec(q, u.ID); err != nil {
 				return fmt.Errorf("store: delete user: %w", err)
 			}

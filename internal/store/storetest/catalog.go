@@ -26,8 +26,8 @@ func migrateTests() []testCase {
 			}
 			// Both dialects share version numbers (0002 tunes PostgreSQL's slot
 			// storage and is a no-op on SQLite; 0003 adds the desk, 0004 approvals).
-			if v != 5 {
-				e.t.Errorf("SchemaVersion = %d, want 5", v)
+			if v != 6 {
+				e.t.Errorf("SchemaVersion = %d, want 6", v)
 			}
 			if _, err := e.s.GetSKU(e.ctx, "agent"); err != nil {
 				e.t.Errorf("GetSKU(agent) after re-migrating: %v, want the SKU", err)

@@ -112,6 +112,8 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Audit", auditTests()},
 		{"Token", tokenTests()},
 		{"Policy", policyTests()},
+		{"Identity", identityTests()},
+		{"Reconcile", reconcileTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/seatkeeper/seatkeeper/internal/peoplecsv"
+)
+
+func TestImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "x.db")
+	file := filepath.Join(dir, "people.csv")
+	csv := "\ufeffuser_name,email,employee_id,job_code,groups,active\r\n" +
+		"ann@example.com,ann@example.com,E1,ITSD-2,desk-eu;vip,true\r\n" +
+		"bob@example.com,bob@example.com,E2,HR-1,,yes\r\n"
+	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	r := ok(t, "import", "--db", db, "--dry-run", file)
+	if !strings.Contains(r.stdout, "dry run, nothing written: 2 rows: would create 2") {
+		t.Errorf("dry run stdout = %q", r.stdout)
+	}
+	r = ok(t, "import", "--db", db, file)
+	if !strings.Contains(r.stdout, "2 rows: created 2, updated 0") {
+		t.Errorf("import stdout = %q", r.stdout)
+	}
+	// Not a terminal: no bar (and under 10,000 rows, no progress lines).
+	if strings.Contains(r.stderr, "\r") {
+		t.Errorf("progress bar drawn on a non-terminal: %q", r.stderr)
+	}
+
+	// From stdin: one row updated, one bad, one new; exit non-zero.
+	r = runIn(t, "user_name,job_code,active\nann@example.com,ITSD-3,true\nbad@example.com,X,sometimes\ncat@example.com,Y,\n", "import", "--db", db, "-")
+	if r.code != 1 {
+		t.Errorf("import with a bad row: exit %d (%v), want 1", r.code, r.err)
+	}
+	if !strings.Contains(r.stderr, "line 3: active \"sometimes\"") {
+		t.Errorf("stderr = %q, want the bad line named", r.stderr)
+	}
+	if !strings.Contains(r.stdout, "3 rows: created 1, updated 1, deactivated 0, unchanged 0, failed 1") {
+		t.Errorf("stdout = %q", r.stdout)
+	}
+
+	// --deactivate-missing deactivates bob (not in the file).
+	r = runIn(t, "user_name\nann@example.com\ncat@example.com\n", "import", "--db", db, "--deactivate-missing", "-")
+	if r.err != nil || !strings.Contains(r.stdout, "deactivated 1") {
+		t.Errorf("deactivate-missing: %v, stdout %q stderr %q", r.err, r.stdout, r.stderr)
+	}
+
+	// Header errors stop the import.
+	r = runIn(t, "user_name,shoe_size\nann,42\n", "import", "--db", db, "-")
+	if r.code == 0 || !strings.Contains(r.err.Error(), "unknown column") {
+		t.Errorf("unknown column: exit %d, %v", r.code, r.err)
+	}
+	r = run(t, "import", "--db", db)
+	if r.code != 2 {
+		t.Errorf("import without a file: exit %d, want 2", r.code)
+	}
+}
+
+func TestImportProgressLines(t *testing.T) {
+	var b strings.Builder
+	p := newProgress(&b, 0)
+	for _, n := range []int{500, 9999, 10000, 10500, 25000} {
+		p.update(peoplecsv.Stats{Rows: n, Created: n})
+	}
+	p.done()
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "import: 10000 rows") || !strings.HasPrefix(lines[1], "import: 25000 rows") {
+		t.Errorf("progress on a non-terminal = %q, want lines at 10000 and 20000 (shown at 25000)", lines)
+	}
+}

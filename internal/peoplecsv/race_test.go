@@ -1,0 +1,5 @@
+//go:build race
+
+package peoplecsv_test
+
+const raceEnabled = true
