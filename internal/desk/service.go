@@ -109,7 +109,7 @@ func (s *Service) authorizeIntegration(ctx context.Context, p Principal, capabil
 	if !ok {
 		return gate{}, licensing.Errorf(licensing.CodeForbidden, "%s is not in the capability policy", capability)
 	}
-	if req.Tier == TierRequester {
+	if req.Tier == licensing.TierRequester {
 		return g, nil
 	}
 	call.Fulfiller = true
@@ -141,8 +141,6 @@ func (s *Service) authorizeIntegration(ctx context.Context, p Principal, capabil
 		"%s needs a fulfiller seat of the acting person's own: %s holds none, and integration %q (enforce) may not lend its own", capability, who, in.Name)
 }
 
-// TierRequester is re-exported for brevity in this package.
-const TierRequester = licensing.TierRequester
 
 // denial turns a refused decision into the error the caller sees.
 func denial(d licensing.Decision, capability string) error {
