@@ -141,7 +141,6 @@ func (s *Service) authorizeIntegration(ctx context.Context, p Principal, capabil
 		"%s needs a fulfiller seat of the acting person's own: %s holds none, and integration %q (enforce) may not lend its own", capability, who, in.Name)
 }
 
-
 // denial turns a refused decision into the error the caller sees.
 func denial(d licensing.Decision, capability string) error {
 	switch d.Reason {
