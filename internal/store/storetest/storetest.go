@@ -113,6 +113,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Token", tokenTests()},
 		{"Policy", policyTests()},
 		{"Identity", identityTests()},
+		{"Reconcile", reconcileTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
