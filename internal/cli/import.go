@@ -11,6 +11,7 @@ import (
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/peoplecsv"
+	"github.com/seatkeeper/seatkeeper/internal/provision"
 )
 
 // runImport imports people from a CSV file ("-" reads stdin).
@@ -48,13 +49,21 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	}
 	defer st.Close()
 	p := newProgress(env.Stderr, size)
+	actor := licensing.Actor{Name: "cli:" + orUnknown(env.Getenv("USER")), Source: "import"}
+	rec := &provision.Reconciler{Store: st}
 	im := &peoplecsv.Importer{
 		Store:             st,
-		Actor:             licensing.Actor{Name: "cli:" + orUnknown(env.Getenv("USER")), Source: "import"},
+		Actor:             actor,
 		DryRun:            *dryRun,
 		DeactivateMissing: *deactivate,
 		BatchSize:         *batch,
 		Progress:          p.update,
+		// The entitlement rules follow every committed batch, as they
+		// follow SCIM changes.
+		Reconcile: func(ctx context.Context, ids []string) error {
+			_, err := rec.ReconcilePeople(ctx, actor, ids)
+			return err
+		},
 	}
 	stats, err := im.Run(ctx, in)
 	p.done()

@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/peoplecsv"
+	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
 func TestImportCommand(t *testing.T) {
@@ -72,5 +76,53 @@ func TestImportProgressLines(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "import: 10000 rows") || !strings.HasPrefix(lines[1], "import: 25000 rows") {
 		t.Errorf("progress on a non-terminal = %q, want lines at 10000 and 20000 (shown at 25000)", lines)
+	}
+}
+
+// TestImportReconcilesRules: people imported with a matching job code get
+// the rule's seats; those beyond the named pool's seats wait as pending.
+func TestImportReconcilesRules(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "r.db")
+	ok(t, "migrate", "--db", db)
+	st, err := openStore(ctx, db, newLogger(io.Discard, "error"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := licensing.System("test")
+	if err := st.PutSKU(ctx, a, licensing.SKU{Key: "agent", Name: "Agent", Tier: licensing.TierFulfiller}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreatePool(ctx, a, licensing.Pool{ID: "desk", SKU: "agent", Model: licensing.ModelNamed, Seats: 2}); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"id":"desk-agents","when":{"job_code":["ITSD-*"]},"grant":[{"sku":"agent","model":"named"}],"priority":10}`)
+	if _, err := st.CreateRule(ctx, a, store.RuleRecord{ID: "desk-agents", Priority: 10, Enabled: true, Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	csv := "user_name,job_code\nann@example.com,ITSD-1\nbob@example.com,ITSD-2\ncid@example.com,ITSD-3\ndee@example.com,HR-1\n"
+	if r := runIn(t, csv, "import", "--db", db, "-"); r.err != nil {
+		t.Fatalf("import: %v\n%s", r.err, r.stderr)
+	}
+	st, err = openStore(ctx, db, newLogger(io.Discard, "error"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	members, err := st.ListMembers(ctx, "desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, m := range members {
+		if m.Source != "rule:desk-agents" {
+			t.Errorf("member %s has source %q, want rule:desk-agents", m.UserName, m.Source)
+		}
+		states[m.UserName] = m.State
+	}
+	if states["ann@example.com"] != "active" || states["bob@example.com"] != "active" || states["cid@example.com"] != "pending" || states["dee@example.com"] != "" {
+		t.Errorf("desk members after import = %v, want ann and bob active, cid pending, dee none", states)
 	}
 }
