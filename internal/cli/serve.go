@@ -13,6 +13,7 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/provision"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/signin"
 	"github.com/seatkeeper/seatkeeper/internal/store"
@@ -120,6 +121,9 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 	go func() {
 		var wg sync.WaitGroup
 		wg.Go(func() { sweepWebSessions(bgCtx, auth, log) })
+		// Pending rule grants take seats as they free (DESIGN §3.6).
+		rec := &provision.Reconciler{Store: st, Log: log}
+		wg.Go(func() { rec.Run(bgCtx, licensing.System("reconciler"), pendingEvery) })
 		svc.Run(bgCtx)
 		wg.Wait()
 		close(bgDone)
@@ -148,6 +152,9 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 	}
 	return err
 }
+
+// pendingEvery is how often pending rule grants are retried.
+const pendingEvery = 15 * time.Second
 
 // sweepWebSessions removes expired browser sessions now and then; they are
 // refused already, so this only reclaims their rows.
