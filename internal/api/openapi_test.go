@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/audit"
+	"github.com/seatkeeper/seatkeeper/internal/provision"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
@@ -445,6 +446,14 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"IntegrationUpdate", struct {
 			Mode string `json:"mode"`
 		}{}, nil},
+		// Entitlement rules (DESIGN §3.6).
+		{"Rule", provision.RuleJSON{}, nil},
+		{"RuleInput", provision.RuleJSON{}, nil},
+		{"RuleWhen", provision.WhenJSON{}, nil},
+		{"RuleGrant", provision.GrantJSON{}, nil},
+		{"RulePreview", rulePreviewJSON{}, nil},
+		{"RuleChange", ruleChangeJSON{}, nil},
+		{"Overflow", overflowJSON{}, nil},
 		{"ProposalDecision", struct {
 			Reason string `json:"reason"`
 		}{}, nil},
@@ -621,6 +630,7 @@ func TestOpenAPIAnswersConform(t *testing.T) {
 	call("DELETE /api/v1/tokens/{id}", "/api/v1/tokens/"+tok.ID, nil)
 
 	deskAnswers(t, e, call, check, platformTok)
+	ruleAnswers(t, e, call, check, platformTok)
 
 	call("DELETE /api/v1/pools/{pool}/members/{user}", "/api/v1/pools/agents-floating/members/cid@example.com", nil)
 	call("DELETE /api/v1/users/{user}", "/api/v1/users/cid@example.com", nil)
@@ -776,6 +786,29 @@ func deskAnswers(t *testing.T, e *testEnv, call func(op, path string, body any, 
 	call("DELETE /api/v1/articles/{id}", "/api/v1/articles/"+art.ID, nil, ann...)
 	call("DELETE /api/v1/articles/{id}", "/api/v1/articles/"+art.ID, nil, ann...) // 404
 	call("DELETE /api/v1/integrations/{id}", "/api/v1/integrations/slack-hub", nil)
+}
+
+// ruleAnswers exercises the entitlement rule operations (DESIGN §3.6, §5).
+func ruleAnswers(t *testing.T, e *testEnv, call func(op, path string, body any, hdr ...string) reply, check func(op string, r reply) reply, platformTok string) {
+	t.Helper()
+	const rule = `{"id":"desk-agents","when":{"job_code":["ITSD-*"],"department":["IT"]},"grant":[{"sku":"agent","model":"named"}],"priority":10}`
+	call("POST /api/v1/rules/preview", "/api/v1/rules/preview", rule)
+	call("POST /api/v1/rules/preview", "/api/v1/rules/preview", `{"id":"x","when":{},"grant":[{"sku":"agent"}]}`) // 400
+	check("POST /api/v1/rules/preview", e.request("POST", "/api/v1/rules/preview", platformTok, rule))            // 403
+	call("POST /api/v1/rules", "/api/v1/rules", rule)
+	call("POST /api/v1/rules", "/api/v1/rules", rule)                                                               // 409
+	call("POST /api/v1/rules", "/api/v1/rules", `{"id":"y","when":{"job_code":["["]},"grant":[{"sku":"agent"}]}`)   // 400
+	call("POST /api/v1/rules", "/api/v1/rules", `{"id":"y","when":{"department":["IT"]},"grant":[{"sku":"nope"}]}`) // 400
+	check("POST /api/v1/rules", e.request("POST", "/api/v1/rules", platformTok, rule))                              // 403
+	check("GET /api/v1/rules", e.request("GET", "/api/v1/rules", platformTok, nil))
+	call("GET /api/v1/rules/{id}", "/api/v1/rules/desk-agents", nil)
+	call("GET /api/v1/rules/{id}", "/api/v1/rules/nope", nil) // 404
+	call("PUT /api/v1/rules/{id}", "/api/v1/rules/desk-agents", `{"when":{"job_code":["ITSD-2"]},"grant":[{"sku":"agent"}],"priority":5}`)
+	call("PUT /api/v1/rules/{id}", "/api/v1/rules/desk-agents", `{"when":{"job_code":["ITSD-2"]},"grant":[{"sku":"agent"}],"version":1}`) // 409
+	call("PUT /api/v1/rules/{id}", "/api/v1/rules/nope", `{"when":{"job_code":["ITSD-2"]},"grant":[{"sku":"agent"}]}`)                    // 404
+	call("PUT /api/v1/rules/{id}", "/api/v1/rules/desk-agents", `{"when":{"job_code":["ITSD-2"]},"grant":[{"sku":"agent"}],"x":1}`)       // 400
+	call("DELETE /api/v1/rules/{id}", "/api/v1/rules/desk-agents", nil)
+	call("DELETE /api/v1/rules/{id}", "/api/v1/rules/desk-agents", nil) // 404
 }
 
 // --- small JSON helpers ---

@@ -37,6 +37,13 @@ func (s *Server) routes() {
 	s.handle("DELETE /api/v1/pools/{pool}/members/{user}", adminOnly, s.deleteMember)
 	s.handle("GET /api/v1/usage", readers, s.usage)
 
+	s.handle("GET /api/v1/rules", readers, s.listRules)
+	s.handle("POST /api/v1/rules", adminOnly, s.createRule)
+	s.handle("POST /api/v1/rules/preview", adminOnly, s.previewRule)
+	s.handle("GET /api/v1/rules/{id}", readers, s.getRule)
+	s.handle("PUT /api/v1/rules/{id}", adminOnly, s.updateRule)
+	s.handle("DELETE /api/v1/rules/{id}", adminOnly, s.deleteRule)
+
 	s.handle("GET /api/v1/leases", readers, s.listLeases)
 	s.handle("DELETE /api/v1/leases/{id}", adminOnly, s.endLease)
 
