@@ -228,13 +228,22 @@ func (t *tx) checkQueue(p licensing.Pool, u licensing.User) error {
 	return maxedOut(p.ID, 0, 0, "people are queued for this pool")
 }
 
+// queueOrder lists a pool's queue in the order seats are offered.
+const queueOrder = `SELECT user_id FROM queue_entries WHERE pool_id = ? ORDER BY priority DESC, enqueued_at, user_id`
+
 // queuePosition returns how many wait before u (counting u when queued as
 // position 1-based) and whether u is queued.
 func (t *tx) queuePosition(pool, user string) (int, bool, error) {
-	rows, err := t.query(`SELECT user_id FROM queue_entries WHERE pool_id = ? ORDER BY priority DESC, enqueued_at, user_id`, pool)
+	rows, err := t.query(queueOrder, pool)
 	if err != nil {
 		return 0, false, err
 	}
+	return placeIn(rows, user)
+}
+
+// placeIn reads a queue (queueOrder) up to user: their 1-based place and
+// whether they are in it, else the queue's length.
+func placeIn(rows *sql.Rows, user string) (int, bool, error) {
 	defer rows.Close()
 	n := 0
 	for rows.Next() {

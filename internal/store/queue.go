@@ -8,23 +8,18 @@ import (
 // QueuePosition returns the person's 1-based place in a pool's queue, 0 when
 // they are not queued.
 func (s *Store) QueuePosition(ctx context.Context, pool, user string) (int, error) {
-	rows, err := s.readRows(ctx, `SELECT user_id FROM queue_entries WHERE pool_id = ? ORDER BY priority DESC, enqueued_at, user_id`, pool)
+	rows, err := s.readRows(ctx, queueOrder, pool)
 	if err != nil {
 		return 0, fmt.Errorf("store: queue position: %w", err)
 	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return 0, fmt.Errorf("store: queue position: %w", err)
-		}
-		n++
-		if id == user {
-			return n, nil
-		}
+	n, queued, err := placeIn(rows, user)
+	if err != nil {
+		return 0, fmt.Errorf("store: queue position: %w", err)
 	}
-	return 0, rows.Err()
+	if !queued {
+		return 0, nil
+	}
+	return n, nil
 }
 
 // PoolFree returns how many seats of a pool are free now (named pools count
