@@ -133,7 +133,7 @@ func TestBadInput(t *testing.T) {
 		{"warn_at above 1", "POST", "/api/v1/pools", okPool + `,"warn_at":2}`, 400, "invalid_request", "warn_at"},
 		{"negative overdraft", "POST", "/api/v1/pools", okPool + `,"overdraft":-1}`, 400, "invalid_request", "overdraft"},
 		{"reservations above seats", "POST", "/api/v1/pools", okPool + `,"reservations":{"desk-eu":2}}`, 400, "invalid_request", "reservations"},
-		{"reservation for a bad group", "POST", "/api/v1/pools", okPool + `,"reservations":{"Desk EU":1}}`, 400, "invalid_request", "reservations"},
+		{"reservation for a bad group", "POST", "/api/v1/pools", okPool + `,"reservations":{" desk":1}}`, 400, "invalid_request", "reservations"},
 		{"queue on a named pool", "POST", "/api/v1/pools", `{"id":"fresh","sku":"agent","model":"named","seats":1,"queue":{}}`, 400, "invalid_request", "model"},
 		{"cooldown on a concurrent pool", "POST", "/api/v1/pools", okPool + `,"cooldown":"24h"}`, 400, "invalid_request", "cooldown"},
 		{"duplicate pool", "POST", "/api/v1/pools", poolNamedJSON, 409, "conflict", "id"},
@@ -146,7 +146,7 @@ func TestBadInput(t *testing.T) {
 
 		// Users.
 		{"groups a string", "POST", "/api/v1/users", okUser + `,"groups":"a"}`, 400, "invalid_request", "groups"},
-		{"bad group name", "POST", "/api/v1/users", okUser + `,"groups":["Desk EU"]}`, 400, "invalid_request", "groups"},
+		{"bad group name", "POST", "/api/v1/users", okUser + `,"groups":["desk\u0007eu"]}`, 400, "invalid_request", "groups"},
 		{"bad email", "POST", "/api/v1/users", okUser + `,"email":"not-an-email"}`, 400, "invalid_request", "email"},
 		{"email with a display name", "POST", "/api/v1/users", okUser + `,"email":"Zed <zed@example.com>"}`, 400, "invalid_request", "email"},
 		{"user_name missing", "POST", "/api/v1/users", `{"email":"zed@example.com"}`, 400, "invalid_request", "user_name"},
@@ -169,6 +169,12 @@ func TestBadInput(t *testing.T) {
 		{"member body with a field", "PUT", "/api/v1/pools/agents-floating/members/bob@example.com", `{"source":"rule:x"}`, 400, "invalid_request", "source"},
 		{"member body not JSON", "PUT", "/api/v1/pools/agents-floating/members/bob@example.com", `garbage`, 400, "invalid_request", ""},
 		{"service account on an agent pool", "PUT", "/api/v1/pools/agents-floating/members/slack-hub", nil, 409, "conflict", "user"},
+		{"group grant on an unknown pool", "PUT", "/api/v1/pools/nope/groups/desk-eu", nil, 404, "not_found", "-"},
+		{"group grant for an unknown group", "PUT", "/api/v1/pools/agents-named/groups/desk-eu", nil, 404, "not_found", "-"},
+		{"group grant body with a field", "PUT", "/api/v1/pools/agents-named/groups/desk-eu", `{"seats":1}`, 400, "invalid_request", "seats"},
+		{"group grant body not JSON", "PUT", "/api/v1/pools/agents-named/groups/desk-eu", `garbage`, 400, "invalid_request", ""},
+		{"remove a group grant never made", "DELETE", "/api/v1/pools/agents-named/groups/desk-eu", nil, 404, "not_found", "-"},
+		{"group grants of an unknown pool", "GET", "/api/v1/pools/nope/groups", nil, 404, "not_found", "-"},
 
 		// Sessions and decisions.
 		{"session without user", "POST", "/api/v1/sessions", `{}`, 400, "invalid_request", "user"},
@@ -201,6 +207,17 @@ func TestBadInput(t *testing.T) {
 		{"sessions limit=abc", "GET", "/api/v1/sessions?limit=abc", nil, 400, "invalid_request", "limit"},
 		{"sessions of an unknown user", "GET", "/api/v1/sessions?user=nobody", nil, 404, "not_found", "user"},
 		{"export format=xml", "GET", "/api/v1/audit/export?format=xml", nil, 400, "invalid_request", "format"},
+		{"access review limit=0", "GET", "/api/v1/access-review?limit=0", nil, 400, "invalid_request", "limit"},
+		{"access review limit=5001", "GET", "/api/v1/access-review?limit=5001", nil, 400, "invalid_request", "limit"},
+		{"access review state=revoked", "GET", "/api/v1/access-review?state=revoked", nil, 400, "invalid_request", "state"},
+		{"access review source=robot", "GET", "/api/v1/access-review?source=robot", nil, 400, "invalid_request", "source"},
+		{"access review source=rule:", "GET", "/api/v1/access-review?source=rule:", nil, 400, "invalid_request", "source"},
+		{"access review after without a pool", "GET", "/api/v1/access-review?after=ann@example.com", nil, 400, "invalid_request", "after"},
+		{"access review after=|pool", "GET", "/api/v1/access-review?after=%7Cagents-named", nil, 400, "invalid_request", "after"},
+		{"access review of an unknown user", "GET", "/api/v1/access-review?user=nobody", nil, 404, "not_found", "user"},
+		{"access review of an unknown pool", "GET", "/api/v1/access-review?pool=nope", nil, 404, "not_found", "pool"},
+		{"access review of an unknown sku", "GET", "/api/v1/access-review?sku=nope", nil, 404, "not_found", "sku"},
+		{"provisioning of an unknown user", "GET", "/api/v1/provisioning?user=nobody", nil, 404, "not_found", "user"},
 
 		// Tokens.
 		{"token with a bad scope", "POST", "/api/v1/tokens", `{"name":"x","scope":"root"}`, 400, "invalid_request", "scope"},

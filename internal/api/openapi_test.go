@@ -631,6 +631,8 @@ func TestOpenAPIAnswersConform(t *testing.T) {
 
 	deskAnswers(t, e, call, check, platformTok)
 	ruleAnswers(t, e, call, check, platformTok)
+	groupGrantAnswers(t, e, call, check, platformTok)
+	accessAnswers(t, e, call, check, platformTok)
 
 	call("DELETE /api/v1/pools/{pool}/members/{user}", "/api/v1/pools/agents-floating/members/cid@example.com", nil)
 	call("DELETE /api/v1/users/{user}", "/api/v1/users/cid@example.com", nil)

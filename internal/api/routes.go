@@ -35,6 +35,9 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/pools/{pool}/members", readers, s.listMembers)
 	s.handle("PUT /api/v1/pools/{pool}/members/{user}", adminOnly, s.putMember)
 	s.handle("DELETE /api/v1/pools/{pool}/members/{user}", adminOnly, s.deleteMember)
+	s.handle("GET /api/v1/pools/{pool}/groups", readers, s.listGroupGrants)
+	s.handle("PUT /api/v1/pools/{pool}/groups/{group}", adminOnly, s.putGroupGrant)
+	s.handle("DELETE /api/v1/pools/{pool}/groups/{group}", adminOnly, s.deleteGroupGrant)
 	s.handle("GET /api/v1/usage", readers, s.usage)
 
 	s.handle("GET /api/v1/rules", readers, s.listRules)
@@ -43,6 +46,9 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/rules/{id}", readers, s.getRule)
 	s.handle("PUT /api/v1/rules/{id}", adminOnly, s.updateRule)
 	s.handle("DELETE /api/v1/rules/{id}", adminOnly, s.deleteRule)
+	s.handle("GET /api/v1/access-review", readers, s.accessReview)
+	s.handle("GET /api/v1/pending", readers, s.pending)
+	s.handle("GET /api/v1/provisioning", readers, s.provisioning)
 
 	s.handle("GET /api/v1/leases", readers, s.listLeases)
 	s.handle("DELETE /api/v1/leases/{id}", adminOnly, s.endLease)

@@ -9,45 +9,15 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/provision"
 )
 
-// ruleChangeJSON is one seat a rule preview gains, loses or leaves pending.
-type ruleChangeJSON struct {
-	User   string `json:"user"`
-	UserID string `json:"user_id"`
-	SKU    string `json:"sku"`
-	Pool   string `json:"pool"`
-	Rule   string `json:"rule,omitempty"`
-	Reason string `json:"reason,omitempty"`
-}
+// The preview's JSON shapes live in provision, shared with the CLI; these
+// names keep the API's own (OpenAPI schema checks and tests use them).
+type (
+	ruleChangeJSON  = provision.ChangeJSON
+	overflowJSON    = provision.OverflowJSON
+	rulePreviewJSON = provision.PreviewJSON
+)
 
-// overflowJSON is a pool a rule would overflow.
-type overflowJSON struct {
-	Pool    string `json:"pool"`
-	ShortBy int    `json:"short_by"`
-}
-
-// rulePreviewJSON is the answer of POST /api/v1/rules/preview.
-type rulePreviewJSON struct {
-	Gains     []ruleChangeJSON `json:"gains"`
-	Losses    []ruleChangeJSON `json:"losses"`
-	Pending   []ruleChangeJSON `json:"pending"`
-	Overflows []overflowJSON   `json:"overflows"`
-}
-
-func changesOut(cs []entitle.Change) []ruleChangeJSON {
-	out := make([]ruleChangeJSON, len(cs))
-	for i, c := range cs {
-		out[i] = ruleChangeJSON{User: c.UserName, UserID: c.User, SKU: c.SKU, Pool: c.Pool, Rule: c.Rule, Reason: c.Reason}
-	}
-	return out
-}
-
-func previewOut(d entitle.Diff) rulePreviewJSON {
-	p := rulePreviewJSON{Gains: changesOut(d.Gains), Losses: changesOut(d.Losses), Pending: changesOut(d.Pending), Overflows: make([]overflowJSON, len(d.Overflows))}
-	for i, o := range d.Overflows {
-		p.Overflows[i] = overflowJSON{Pool: o.Pool, ShortBy: o.ShortBy}
-	}
-	return p
-}
+func previewOut(d entitle.Diff) rulePreviewJSON { return provision.DiffJSON(d) }
 
 func (s *Server) reconciler() *provision.Reconciler {
 	return &provision.Reconciler{Store: s.store, Log: s.log}

@@ -60,6 +60,11 @@ func TestScopes(t *testing.T) {
 		{"platform reads openapi", "GET", "/api/v1/openapi.json", platform, nil, nil, 200, "", ""},
 		{"platform cannot create pools", "POST", "/api/v1/pools", platform, newPool, nil, 403, "forbidden", ""},
 		{"platform cannot grant seats", "PUT", "/api/v1/pools/agents-named/members/bob@example.com", platform, nil, nil, 403, "forbidden", ""},
+		{"platform reads group grants", "GET", "/api/v1/pools/agents-named/groups", platform, nil, nil, 200, "", ""},
+		{"platform cannot assign pools to groups", "PUT", "/api/v1/pools/agents-named/groups/desk-eu", platform, nil, nil, 403, "forbidden", ""},
+		{"platform cannot take pools from groups", "DELETE", "/api/v1/pools/agents-named/groups/desk-eu", platform, nil, nil, 403, "forbidden", ""},
+		{"scim cannot assign pools to groups", "PUT", "/api/v1/pools/agents-named/groups/desk-eu", scim, nil, nil, 403, "forbidden", ""},
+		{"integration cannot read group grants", "GET", "/api/v1/pools/agents-named/groups", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
 		{"platform cannot create users", "POST", "/api/v1/users", platform, person("zed", "E999"), nil, 403, "forbidden", ""},
 		{"platform cannot change policy", "PUT", "/api/v1/policy/ticket.transition", platform, `{"tier":"requester"}`, nil, 403, "forbidden", ""},
 		{"platform cannot read audit", "GET", "/api/v1/audit", platform, nil, nil, 403, "forbidden", ""},
@@ -134,6 +139,17 @@ func TestScopes(t *testing.T) {
 		{"integration cannot delete integrations", "DELETE", "/api/v1/integrations/x", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
 		{"integration without acting user on the desk", "POST", "/api/v1/tickets", integration, `{"title":"x"}`, nil, 400, "invalid_request", acting},
 		{"integration token of no integration", "POST", "/api/v1/tickets", integration, `{"title":"x"}`, []string{acting, "bob@example.com"}, 403, "forbidden", ""},
+
+		// Access review, pending grants, leaver timing: readers only.
+		{"platform reads the access review", "GET", "/api/v1/access-review", platform, nil, nil, 200, "", ""},
+		{"platform reads pending grants", "GET", "/api/v1/pending", platform, nil, nil, 200, "", ""},
+		{"platform reads provisioning events", "GET", "/api/v1/provisioning", platform, nil, nil, 200, "", ""},
+		{"scim cannot read the access review", "GET", "/api/v1/access-review", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot read pending grants", "GET", "/api/v1/pending", scim, nil, nil, 403, "forbidden", ""},
+		{"scim cannot read provisioning events", "GET", "/api/v1/provisioning", scim, nil, nil, 403, "forbidden", ""},
+		{"integration cannot read the access review", "GET", "/api/v1/access-review", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+		{"integration cannot read pending grants", "GET", "/api/v1/pending", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+		{"integration cannot read provisioning events", "GET", "/api/v1/provisioning", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.request(tc.method, tc.path, tc.token, tc.body, tc.hdr...)

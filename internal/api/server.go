@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -65,25 +66,13 @@ func actorOf(r *http.Request) licensing.Actor { return callerOf(r.Context()).act
 // route's allowed scopes (admin is allowed everywhere).
 func (s *Server) auth(scopes []string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		// The scheme name is case-insensitive (RFC 7235 §2.1).
-		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		secret = strings.TrimSpace(secret)
-		if !strings.EqualFold(scheme, "Bearer") || secret == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="seatkeeper"`)
-			s.fail(w, r, licensing.Errorf(licensing.CodeUnauthorized, "missing bearer token"))
-			return
-		}
-		tok, err := s.lookupToken(r.Context(), store.HashToken(secret))
+		tok, err := s.bearer(r)
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="seatkeeper", error="invalid_token"`)
+			w.Header().Set("WWW-Authenticate", Challenge(r))
 			s.fail(w, r, err)
 			return
 		}
-		allowed := tok.Scope == store.ScopeAdmin
-		for _, sc := range scopes {
-			allowed = allowed || sc == tok.Scope
-		}
-		if !allowed {
+		if !scopeAllows(tok, scopes) {
 			s.fail(w, r, licensing.Errorf(licensing.CodeForbidden, "token scope %q may not call %s", tok.Scope, r.Pattern))
 			return
 		}
@@ -99,6 +88,46 @@ func (s *Server) auth(scopes []string, h http.HandlerFunc) http.HandlerFunc {
 		c := caller{token: tok, actor: licensing.Actor{Name: "token:" + tok.Name, ActingUser: acting, Source: RemoteIP(r)}}
 		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 	}
+}
+
+func scopeAllows(tok store.Token, scopes []string) bool {
+	return tok.Scope == store.ScopeAdmin || slices.Contains(scopes, tok.Scope)
+}
+
+// Challenge is the WWW-Authenticate value for a request refused 401: a
+// plain Bearer challenge when it carried no token, invalid_token otherwise.
+func Challenge(r *http.Request) string {
+	scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
+		return `Bearer realm="seatkeeper"`
+	}
+	return `Bearer realm="seatkeeper", error="invalid_token"`
+}
+
+// bearer looks up the request's bearer token.
+func (s *Server) bearer(r *http.Request) (store.Token, error) {
+	// The scheme name is case-insensitive (RFC 7235 §2.1).
+	scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	secret = strings.TrimSpace(secret)
+	if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		return store.Token{}, licensing.Errorf(licensing.CodeUnauthorized, "missing bearer token")
+	}
+	return s.lookupToken(r.Context(), store.HashToken(secret))
+}
+
+// Authenticate checks that r carries a bearer token of scope (or admin) and
+// returns the actor it acts as: what other surfaces, such as SCIM, use to
+// share this server's tokens and their cache. Codes: CodeUnauthorized,
+// CodeForbidden.
+func (s *Server) Authenticate(r *http.Request, scope string) (licensing.Actor, error) {
+	tok, err := s.bearer(r)
+	if err != nil {
+		return licensing.Actor{}, err
+	}
+	if !scopeAllows(tok, []string{scope}) {
+		return licensing.Actor{}, licensing.Errorf(licensing.CodeForbidden, "token scope %q may not call %s", tok.Scope, r.URL.Path)
+	}
+	return licensing.Actor{Name: "token:" + tok.Name, Source: RemoteIP(r)}, nil
 }
 
 // tokenTTL bounds how long a revocation made by another process may take to

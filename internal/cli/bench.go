@@ -26,9 +26,11 @@ func runBench(ctx context.Context, env Env, args []string) error {
 			return benchDecide(env, args[1:])
 		case "desk":
 			return benchDesk(ctx, env, args[1:])
+		case "scim":
+			return benchSCIM(ctx, env, args[1:])
 		}
 	}
-	return &exitError{code: 2, err: errors.New("usage: seatkeeper bench checkout|decide|desk [flags]")}
+	return &exitError{code: 2, err: errors.New("usage: seatkeeper bench checkout|decide|desk|scim [flags]")}
 }
 
 // benchDecide runs the in-memory decision benchmark (the same loop as `go

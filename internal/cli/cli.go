@@ -60,6 +60,8 @@ commands:
   demo                  seed a realistic company and serve it
   passwd                set a person's sign-in password (read from stdin)
   import                create and update people from a CSV file (--dry-run, --deactivate-missing)
+  rules list|get|versions|create|update|delete|preview
+                        manage entitlement rules; writes reconcile everyone, preview changes nothing
   bench checkout        measure session starts over HTTP and check the seat invariant
 `
 
@@ -88,6 +90,8 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return runPasswd(ctx, env, rest)
 	case "import":
 		return runImport(ctx, env, rest)
+	case "rules":
+		return runRules(ctx, env, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

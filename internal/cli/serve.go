@@ -14,6 +14,7 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/provision"
+	"github.com/seatkeeper/seatkeeper/internal/scimserver"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/signin"
 	"github.com/seatkeeper/seatkeeper/internal/store"
@@ -104,6 +105,7 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 		log.Info("oidc sign-in", "issuer", cfg.Issuer, "name", provider.Name())
 	}
 	apiServer.Mount(web.New(svc, dsk, auth, log, opts...).Register)
+	apiServer.Mount(scimserver.New(st, apiServer.Authenticate, log).Register)
 	srv := &http.Server{
 		Handler:           apiServer.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -17,11 +17,12 @@ const (
 	// Gains.
 	ReasonSeatFreed = "seat_freed" // a pending grant that now fits
 	// Losses.
-	ReasonNotEntitled    = "not_entitled" // no enabled rule grants the SKU any more
+	ReasonNotEntitled    = "not_entitled" // no enabled rule or group grant gives the SKU any more
 	ReasonInactive       = "inactive"
 	ReasonServiceAccount = "service_account"
 	ReasonUnknownUser    = "unknown_user" // the person is not among the people planned
 	ReasonAlreadyHeld    = "already_held" // a pending rule grant for a SKU the person now holds otherwise
+	ReasonPoolChanged    = "pool_changed" // a pending row whose grant now waits on another pool
 	// Relabels.
 	ReasonRuleChanged = "rule_changed"
 )
@@ -32,8 +33,9 @@ type Change struct {
 	UserName string
 	SKU      string
 	Pool     string
-	// Rule is the rule granting the seat (gains, pending, relabels) or the
-	// rule that had granted it (losses).
+	// Rule is the grantor of the seat (gains, pending, relabels) or the
+	// grantor that had granted it (losses): a rule id, or "scim-group:NAME"
+	// for a group grant. SourceOf gives the Member.Source to record.
 	Rule   string
 	Reason string
 }
@@ -44,13 +46,15 @@ type Overflow struct {
 	ShortBy int
 }
 
-// Diff is what rules change, for rule-sourced memberships only: manual and
-// SCIM-group grants are never removed, and a person who holds a SKU through
-// them gains nothing from a rule.
+// Diff is what rules and group grants change, for the memberships they
+// manage only: manual grants are never removed, and a person who holds a
+// SKU through one gains nothing from a rule. SCIM-group memberships are
+// managed only by a set given WithGroupGrants; otherwise they are kept as
+// manual ones are.
 //
 // Applying a diff means: delete Losses, insert Gains as active (replacing a
 // pending row of the same person and SKU), upsert Pending as pending rows
-// with their reason, and rewrite the source of Relabels to Source(Rule).
+// with their reason, and rewrite the source of Relabels to SourceOf(Rule).
 // Every list is sorted by user name, user, SKU and pool.
 type Diff struct {
 	Gains   []Change
@@ -102,7 +106,7 @@ func Plan(people []licensing.User, current []licensing.Member, rules *Set, pools
 		p.person(u, byUser[u.ID])
 	}
 	for _, m := range current {
-		if id, ok := RuleOf(m.Source); ok && !known[m.User] {
+		if id, ok := p.managed(m.Source); ok && !known[m.User] {
 			p.lose(m.User, m.UserName, p.sku(m.Pool), m, id, ReasonUnknownUser)
 		}
 	}
@@ -139,10 +143,12 @@ type planner struct {
 }
 
 type request struct {
-	user       *licensing.User
-	ent        Entitlement
-	wasPending bool
-	since      time.Time
+	user  *licensing.User
+	ent   Entitlement
+	since time.Time
+	// pending is the person's pending row for the SKU, if any (it points
+	// into the caller's memberships, which outlive the plan).
+	pending *licensing.Member
 }
 
 func newPlanner(rules *Set, pools []licensing.Pool, skuOf func(string) string) *planner {
@@ -181,6 +187,20 @@ func (p *planner) sku(pool string) string {
 	return ""
 }
 
+// managed is Managed, limited to rule sources unless the set manages
+// SCIM-group seats.
+func (p *planner) managed(source string) (string, bool) {
+	if id, ok := RuleOf(source); ok {
+		return id, true
+	}
+	if p.rules != nil && p.rules.managesGroups {
+		if _, ok := GroupOf(source); ok {
+			return source, true
+		}
+	}
+	return "", false
+}
+
 func (p *planner) holdersOf(pool string) int {
 	n, ok := p.holders[pool]
 	if !ok && p.held != nil {
@@ -212,7 +232,7 @@ func (p *planner) person(u *licensing.User, mine []licensing.Member) {
 		lossReason = ReasonInactive
 	}
 	for _, m := range mine {
-		id, ok := RuleOf(m.Source)
+		id, ok := p.managed(m.Source)
 		if !ok {
 			continue
 		}
@@ -230,26 +250,26 @@ func (p *planner) person(u *licensing.User, mine []licensing.Member) {
 				continue
 			}
 			if m.State == licensing.MemberPending {
-				if _, ok := RuleOf(m.Source); ok {
+				if _, ok := p.managed(m.Source); ok {
 					pending = m
 				}
 				continue
 			}
 			held = true
-			if id, ok := RuleOf(m.Source); ok && id != e.Rule {
+			if id, ok := p.managed(m.Source); ok && id != e.Rule {
 				p.diff.Relabels = append(p.diff.Relabels, Change{User: u.ID, UserName: u.UserName, SKU: e.SKU, Pool: m.Pool, Rule: e.Rule, Reason: ReasonRuleChanged})
 			}
 		}
 		if held {
 			if pending != nil {
-				id, _ := RuleOf(pending.Source)
+				id, _ := p.managed(pending.Source)
 				p.lose(u.ID, u.UserName, e.SKU, *pending, id, ReasonAlreadyHeld)
 			}
 			continue
 		}
 		r := request{user: u, ent: e}
 		if pending != nil {
-			r.wasPending, r.since = true, pending.Since
+			r.since, r.pending = pending.Since, pending
 		}
 		p.reqs = append(p.reqs, r)
 	}
@@ -268,8 +288,8 @@ func entitled(ents []Entitlement, sku string) bool {
 // when given) and sorts the diff.
 func (p *planner) finish(touched map[string]bool) Diff {
 	slices.SortFunc(p.reqs, func(a, b request) int {
-		if a.wasPending != b.wasPending {
-			if a.wasPending {
+		if (a.pending != nil) != (b.pending != nil) {
+			if a.pending != nil {
 				return -1
 			}
 			return 1
@@ -284,6 +304,9 @@ func (p *planner) finish(touched map[string]bool) Diff {
 		var first *licensing.Pool
 		var chosen *licensing.Pool
 		for _, pl := range p.bySKU[r.ent.SKU] {
+			if r.ent.Pool != "" && pl.ID != r.ent.Pool {
+				continue
+			}
 			if r.ent.Model != "" && pl.Model != r.ent.Model {
 				continue
 			}
@@ -298,7 +321,7 @@ func (p *planner) finish(touched map[string]bool) Diff {
 		switch {
 		case chosen != nil:
 			c.Pool = chosen.ID
-			if r.wasPending {
+			if r.pending != nil {
 				c.Reason = ReasonSeatFreed
 			}
 			if chosen.Model == licensing.ModelNamed {
@@ -310,6 +333,13 @@ func (p *planner) finish(touched map[string]bool) Diff {
 			p.diff.Pending = append(p.diff.Pending, c)
 		default:
 			c.Pool, c.Reason = first.ID, ReasonPoolFull
+			if r.pending != nil && r.pending.Pool != first.ID {
+				// The grant now waits on another pool (a group grant's, or
+				// a cheaper one): the old pending row goes, so one person
+				// never waits twice for one SKU.
+				id, _ := p.managed(r.pending.Source)
+				p.lose(r.user.ID, r.user.UserName, r.ent.SKU, *r.pending, id, ReasonPoolChanged)
+			}
 			p.demand[first.ID]++
 			if touched != nil {
 				touched[first.ID] = true

@@ -9,12 +9,17 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
-// Entitlement is one SKU a person should hold and the rule that wins it.
+// Entitlement is one SKU a person should hold and the grantor that wins it:
+// a rule id, or for a group grant its source "scim-group:NAME" (SourceOf
+// turns either into the Member.Source to record).
 type Entitlement struct {
 	SKU         string
 	Model       licensing.Model
 	Rule        string
 	RuleVersion int
+	// Pool, when set, is the only pool the seat may come from (a group
+	// grant names its pool).
+	Pool string
 }
 
 // Set is a compiled, immutable set of enabled rules, safe for concurrent use.
@@ -30,6 +35,12 @@ type Set struct {
 	// Value → rules accepting it, per whole-value field; job-code exact
 	// values share the scheme.
 	job, dept, cost, etype, group map[string][]uint64
+	// Group grants (WithGroupGrants), keyed by exact group name;
+	// managesGroups says whether SCIM-group seats are the planner's to
+	// revoke.
+	groupGrants   []GroupGrant
+	byGroup       map[string][]GroupGrant
+	managesGroups bool
 }
 
 type compiled struct {
@@ -128,7 +139,11 @@ func (s *Set) With(r Rule) (*Set, error) {
 			rules = append(rules, x)
 		}
 	}
-	return Compile(append(rules, r))
+	next, err := Compile(append(rules, r))
+	if err != nil {
+		return nil, err
+	}
+	return s.carryGroups(next), nil
 }
 
 // Without returns a new set lacking the rule id: the preview of a deletion.
@@ -143,7 +158,7 @@ func (s *Set) Without(id string) *Set {
 	if err != nil {
 		panic("entitle: a subset of valid rules failed to compile: " + err.Error())
 	}
-	return out
+	return s.carryGroups(out)
 }
 
 // lookup returns the rules accepting value v of one field, lower-casing v on
@@ -180,7 +195,17 @@ func (s *Set) Evaluate(u licensing.User) []Entitlement {
 }
 
 func (s *Set) appendEntitlements(out []Entitlement, u *licensing.User) []Entitlement {
-	if !u.Active || u.Kind == licensing.KindService || len(s.compiled) == 0 {
+	if !u.Active || u.Kind == licensing.KindService {
+		return out
+	}
+	start := len(out)
+	if len(s.byGroup) > 0 && len(u.Groups) > 0 {
+		out = s.appendGroupEntitlements(out, u)
+	}
+	if len(s.compiled) == 0 {
+		if len(out) > start+1 {
+			slices.SortFunc(out[start:], func(a, b Entitlement) int { return strings.Compare(a.SKU, b.SKU) })
+		}
 		return out
 	}
 	job := foldInput(u.JobCode)
@@ -197,7 +222,6 @@ func (s *Set) appendEntitlements(out []Entitlement, u *licensing.User) []Entitle
 			}
 		}
 	}
-	start := len(out)
 	for i := range s.compiled {
 		c := &s.compiled[i]
 		if c.hasDept && !has(dept, i) || c.hasCost && !has(cost, i) || c.hasEtype && !has(etype, i) {

@@ -3,7 +3,9 @@ package licensing
 import (
 	"regexp"
 	"sort"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Tier says what a SKU licenses.
@@ -44,8 +46,23 @@ const (
 
 var keyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
-// ValidKey reports whether s may be used as a SKU key, pool id, rule id or group name.
+// ValidKey reports whether s may be used as a SKU key, pool id or rule id.
 func ValidKey(s string) bool { return keyPattern.MatchString(s) }
+
+// ValidGroup reports whether s may name a group. Groups come from identity
+// providers ("Service Desk – EU"), so any printable name of up to 256
+// characters without surrounding spaces is one.
+func ValidGroup(s string) bool {
+	if s == "" || len(s) > 256 || strings.TrimSpace(s) != s {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
 
 // SKU is a kind of licence.
 type SKU struct {
@@ -173,7 +190,7 @@ func (p *Pool) Validate() error {
 	}
 	reserved := 0
 	for g, n := range p.Reservations {
-		if !ValidKey(g) || n <= 0 || n > p.Seats {
+		if !ValidGroup(g) || n <= 0 || n > p.Seats {
 			return FieldErrorf(CodeInvalid, "reservations", "reservations map group names to positive seat counts no larger than seats")
 		}
 		reserved += n
@@ -182,7 +199,7 @@ func (p *Pool) Validate() error {
 		return FieldErrorf(CodeInvalid, "reservations", "reservations (%d) exceed the pool's seats (%d)", reserved, p.Seats)
 	}
 	for g, n := range p.Limits {
-		if !ValidKey(g) || n < 0 {
+		if !ValidGroup(g) || n < 0 {
 			return FieldErrorf(CodeInvalid, "limits", "limits map group names to non-negative seat counts")
 		}
 	}

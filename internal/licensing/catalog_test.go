@@ -59,7 +59,7 @@ func TestPoolValidate(t *testing.T) {
 		{"concurrent with cooldown", conc(func(p *Pool) { p.Cooldown = time.Hour }), "cooldown"},
 		{"reservations exceed seats", conc(func(p *Pool) { p.Reservations = map[string]int{"network": 6, "desk": 5} }), "reservations"},
 		{"zero reservation", conc(func(p *Pool) { p.Reservations = map[string]int{"desk": 0} }), "reservations"},
-		{"reservation for a bad group", conc(func(p *Pool) { p.Reservations = map[string]int{"Desk": 1} }), "reservations"},
+		{"reservation for a bad group", conc(func(p *Pool) { p.Reservations = map[string]int{" desk": 1} }), "reservations"},
 		{"negative limit", conc(func(p *Pool) { p.Limits = map[string]int{"desk": -1} }), "limits"},
 		{"negative queue length", conc(func(p *Pool) { p.Queue = &QueueConfig{MaxLength: -1} }), "queue.max_length"},
 		{"negative offer ttl", conc(func(p *Pool) { p.Queue = &QueueConfig{OfferTTL: -time.Second} }), "queue.offer_ttl"},
@@ -251,7 +251,7 @@ func TestUserValidate(t *testing.T) {
 		{"bad email", User{UserName: "jane", Email: "not-an-email"}, "email", "", nil},
 		{"email with a display name", User{UserName: "jane", Email: "Jane <jane@example.com>"}, "email", "", nil},
 		{"bad kind", User{UserName: "jane", Kind: "robot"}, "kind", "", nil},
-		{"bad group", User{UserName: "jane", Groups: []string{"Service Desk"}}, "groups", "", nil},
+		{"bad group", User{UserName: "jane", Groups: []string{"desk\tline"}}, "groups", "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

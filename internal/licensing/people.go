@@ -71,8 +71,8 @@ func (u *User) Validate() error {
 	seen := make(map[string]bool, len(u.Groups))
 	groups := u.Groups[:0:0]
 	for _, g := range u.Groups {
-		if !ValidKey(g) {
-			return FieldErrorf(CodeInvalid, "groups", "group %q must be 1-64 lowercase letters, digits, '.', '_' or '-'", g)
+		if !ValidGroup(g) {
+			return FieldErrorf(CodeInvalid, "groups", "group %q must be 1-256 printable characters without surrounding spaces", g)
 		}
 		if !seen[g] {
 			seen[g] = true

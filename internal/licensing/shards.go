@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 )
 
-const shardCount = 64
+const shardCount = 1024
 
 // shardMap is a copy-on-write map split into shards: readers load one
 // immutable shard table through an atomic pointer and never lock; a writer

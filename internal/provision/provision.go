@@ -1,5 +1,5 @@
-// Package provision keeps rule-sourced seats in line with the entitlement
-// rules: it previews a rule change, reconciles everyone after one, reconciles
+// Package provision keeps rule- and group-sourced seats in line with the
+// entitlement rules and the pools assigned to SCIM groups: it previews a rule change, reconciles everyone after one, reconciles
 // single people after a SCIM or CSV change, and grants pending seats when one
 // frees.
 package provision
@@ -23,6 +23,7 @@ const ChunkSize = 500
 type Reconciler struct {
 	Store *store.Store
 	Log   *slog.Logger
+	cache entCache
 }
 
 func (r *Reconciler) log() *slog.Logger {
@@ -32,7 +33,9 @@ func (r *Reconciler) log() *slog.Logger {
 	return r.Log
 }
 
-// Rules loads the stored rules and compiles them.
+// Rules loads the stored rules and group grants and compiles them: every
+// plan sees both, so a rule change never revokes a group's seat nor the
+// other way round.
 func (r *Reconciler) Rules(ctx context.Context) (*entitle.Set, error) {
 	recs, err := r.Store.ListRules(ctx)
 	if err != nil {
@@ -46,7 +49,22 @@ func (r *Reconciler) Rules(ctx context.Context) (*entitle.Set, error) {
 		}
 		rules = append(rules, ru)
 	}
-	return entitle.Compile(rules)
+	set, err := entitle.Compile(rules)
+	if err != nil {
+		return nil, err
+	}
+	grants, err := r.Store.ListGroupGrants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gs := make([]entitle.GroupGrant, len(grants))
+	for i, g := range grants {
+		gs[i] = entitle.GroupGrant{Group: g.Group, Pool: g.Pool, SKU: g.SKU}
+	}
+	if set, err = set.WithGroupGrants(gs); err != nil {
+		return nil, fmt.Errorf("provision: group grants: %w", err)
+	}
+	return set, nil
 }
 
 type world struct {
@@ -175,11 +193,7 @@ func (r *Reconciler) ReconcilePeople(ctx context.Context, a licensing.Actor, use
 	if len(userIDs) == 0 {
 		return all, nil
 	}
-	set, err := r.Rules(ctx)
-	if err != nil {
-		return all, err
-	}
-	pools, skuOf, err := r.pools(ctx)
+	set, pools, skuOf, err := r.entitlements(ctx)
 	if err != nil {
 		return all, err
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/seatkeeper/seatkeeper/internal/entitle"
@@ -293,5 +294,125 @@ func TestRuleJSONRoundTrip(t *testing.T) {
 	}
 	if _, err := ParseRule([]byte(`{"id":`)); licensing.ErrorCode(err) != licensing.CodeInvalid {
 		t.Fatalf("ParseRule(broken) = %v, want invalid", err)
+	}
+}
+
+// reconcileGroup reconciles the members of a group grant just written, as
+// the API does after PUT or DELETE /api/v1/pools/{pool}/groups/{group}, in
+// user name order (ids are random) so who gets the last seat is known.
+func (e *env) reconcileGroup(g store.GroupGrant) entitle.Diff {
+	e.t.Helper()
+	var ids []string
+	for _, n := range []string{"ann", "bob", "cat", "dan"} {
+		if slices.Contains(g.Members, e.ids[n]) {
+			ids = append(ids, e.ids[n])
+		}
+	}
+	d, err := e.r.ReconcilePeople(e.ctx, e.a, ids)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return d
+}
+
+// TestGroupGrantLifecycle: a pool assigned to a SCIM group follows the
+// group's members — joiners, leavers, a rename, a full pool, removal — and
+// never removes a manual or rule seat.
+func TestGroupGrantLifecycle(t *testing.T) {
+	e := newEnv(t)
+	e.storeRule(deskRule(reqGrant), false)
+	if _, err := e.r.ReconcileAll(e.ctx, e.a); err != nil {
+		t.Fatal(err)
+	}
+	e.wantMembers("reqs", map[string]string{"ann": "active manual", "bob": "active rule:desk", "cat": "active rule:desk", "dan": "active manual"})
+	if _, err := e.st.CreateGroup(e.ctx, e.a, store.Group{DisplayName: "desk-eu", Members: []string{"ann", "bob", "cat", "dan"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// agents has two seats: ann and bob get them, cat waits.
+	g, created, err := e.st.PutGroupGrant(e.ctx, e.a, "agents", "DESK-EU")
+	if err != nil || !created || g.Group != "desk-eu" || len(g.Members) != 4 {
+		t.Fatalf("PutGroupGrant = %+v, %v, %v", g, created, err)
+	}
+	d := e.reconcileGroup(g)
+	wantChanges(t, "gains", d.Gains, "ann/agent", "bob/agent")
+	wantChanges(t, "pending", d.Pending, "cat/agent/pool_full", "dan/agent/pool_full")
+	e.wantMembers("agents", map[string]string{"ann": "active scim-group:desk-eu", "bob": "active scim-group:desk-eu",
+		"cat": "pending scim-group:desk-eu pool_full", "dan": "pending scim-group:desk-eu pool_full"})
+	// The preview of a rule sees the group's seats as held: no gain, no
+	// loss, only the group's waiters still pending.
+	if d, err := e.r.Preview(e.ctx, deskRule(reqGrant), false); err != nil || len(d.Gains)+len(d.Losses)+len(d.Relabels) != 0 {
+		t.Fatalf("Preview after the group grant = %+v, %v; want no gains or losses", d, err)
+	}
+
+	// reqs for the group too: the rule seats are now owed to the group and
+	// the manual ones stay manual.
+	g2, _, err := e.st.PutGroupGrant(e.ctx, e.a, "reqs", "desk-eu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = e.reconcileGroup(g2)
+	wantChanges(t, "relabels", d.Relabels, "bob/requester/rule_changed", "cat/requester/rule_changed")
+	wantChanges(t, "gains", d.Gains)
+	e.wantMembers("reqs", map[string]string{"ann": "active manual", "bob": "active scim-group:desk-eu", "cat": "active scim-group:desk-eu", "dan": "active manual"})
+
+	// bob leaves the group: his agent seat goes, his requester seat falls
+	// back to the rule; FillPending gives the freed seat to cat.
+	if _, err := e.st.RemoveGroupMembers(e.ctx, e.a, "desk-eu", []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	d, err = e.r.ReconcilePeople(e.ctx, e.a, []string{e.ids["bob"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantChanges(t, "leaver losses", d.Losses, "bob/agent/not_entitled")
+	wantChanges(t, "leaver relabels", d.Relabels, "bob/requester/rule_changed")
+	if d, err = e.r.FillPending(e.ctx, e.a); err != nil {
+		t.Fatal(err)
+	}
+	wantChanges(t, "filled", d.Gains, "cat/agent/seat_freed")
+	e.wantMembers("agents", map[string]string{"ann": "active scim-group:desk-eu", "cat": "active scim-group:desk-eu seat_freed",
+		"dan": "pending scim-group:desk-eu pool_full"})
+
+	// A rename relabels every seat the group gives.
+	if _, err := e.st.UpdateGroup(e.ctx, e.a, "desk-eu", func(old store.Group) (store.Group, error) {
+		old.DisplayName = "desk-europe"
+		return old, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.reconcileGroup(g)
+	e.wantMembers("agents", map[string]string{"ann": "active scim-group:desk-europe", "cat": "active scim-group:desk-europe seat_freed",
+		"dan": "pending scim-group:desk-europe pool_full"})
+
+	// ann is deactivated: the store revokes her seats, and the next fill
+	// gives hers to dan.
+	if _, err := e.st.UpdateUserFunc(e.ctx, e.a, "ann", func(u licensing.User) (licensing.User, error) { u.Active = false; return u, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.r.ReconcilePeople(e.ctx, e.a, []string{e.ids["ann"]}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.r.FillPending(e.ctx, e.a); err != nil {
+		t.Fatal(err)
+	}
+	e.wantMembers("agents", map[string]string{"cat": "active scim-group:desk-europe seat_freed", "dan": "active scim-group:desk-europe seat_freed"})
+
+	// Taking the pools away: the group's seats go, rule and manual seats
+	// stay (cat's requester seat returns to the rule).
+	for _, pool := range []string{"agents", "reqs"} {
+		g, err := e.st.DeleteGroupGrant(e.ctx, e.a, pool, "desk-europe")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.reconcileGroup(g)
+	}
+	e.wantMembers("agents", map[string]string{})
+	e.wantMembers("reqs", map[string]string{"bob": "active rule:desk", "cat": "active rule:desk", "dan": "active manual"})
+	if d, err := e.r.ReconcileAll(e.ctx, e.a); err != nil || !d.Empty() {
+		t.Fatalf("ReconcileAll after = %+v, %v; want nothing", d, err)
+	}
+	if gs, err := e.st.ListGroupGrants(e.ctx); err != nil || len(gs) != 0 {
+		t.Fatalf("ListGroupGrants = %+v, %v; want none", gs, err)
 	}
 }

@@ -570,11 +570,10 @@ func coerce(v any, a *Attribute) (any, error) {
 	}
 	switch a.Type {
 	case TypeString, TypeReference, TypeBinary:
-		switch x := v.(type) {
-		case string:
+		// A number where a string is due is a wrong type, not a string
+		// to be guessed at (RFC 7643 §2.3.1).
+		if x, ok := v.(string); ok {
 			return x, nil
-		case json.Number:
-			return x.String(), nil
 		}
 		return bad()
 	case TypeBoolean:

@@ -16,6 +16,11 @@ type Column struct {
 	// layout, for stores that keep times as text; otherwise they are
 	// passed as time.Time.
 	TimeFormat string
+	// Folded, if set, is a column holding lower(Name): case-insensitive
+	// comparisons use it, so an index on it serves them.
+	Folded string
+	// IntBool stores booleans as 0 and 1.
+	IntBool bool
 }
 
 // SQL translates f into a WHERE condition with '?' placeholders for stores
@@ -136,6 +141,12 @@ func (b *sqlBuilder) compare(col Column, c *Compare, r resolved) bool {
 			return false
 		}
 		arg = v
+		if col.IntBool {
+			arg = 0
+			if v {
+				arg = 1
+			}
+		}
 	case json.Number:
 		if t := r.typ(); t != TypeInteger && t != TypeDecimal {
 			return false
@@ -162,6 +173,9 @@ func (b *sqlBuilder) compare(col Column, c *Compare, r resolved) bool {
 		case TypeString, TypeReference, "":
 			if !r.caseExact() {
 				lhs, v = "lower("+name+")", strings.ToLower(v)
+				if col.Folded != "" {
+					lhs = col.Folded
+				}
 			}
 			switch c.Op {
 			case Co:

@@ -30,15 +30,53 @@ type Identity struct {
 	// ManagerID is the manager's user id, or "".
 	ManagerID string
 	Emails    []Email
+	// Extra holds the SCIM attributes Seatkeeper keeps without modelling
+	// them (title, phone numbers, addresses …) as a JSON object, so an
+	// identity provider reading a person back finds what it wrote.
+	Extra json.RawMessage
 	// Version is the SCIM ETag counter; every write to the person bumps it.
 	// It is read-only: what a caller sets is ignored.
 	Version int64
 }
 
-const identityCols = `given_name, family_name, organization, division, manager_id, emails, scim_version`
+const identityCols = `given_name, family_name, organization, division, manager_id, emails, scim_extra, scim_version`
 
 func scanIdentity(dest []any, id *Identity, emails *string) []any {
-	return append(dest, &id.GivenName, &id.FamilyName, &id.Organization, &id.Division, &id.ManagerID, emails, &id.Version)
+	return append(dest, &id.GivenName, &id.FamilyName, &id.Organization, &id.Division, &id.ManagerID, emails, (*rawJSON)(&id.Extra), &id.Version)
+}
+
+// rawJSON scans a JSON text column into a json.RawMessage.
+type rawJSON json.RawMessage
+
+func (r *rawJSON) Scan(v any) error {
+	switch v := v.(type) {
+	case string:
+		*r = rawJSON(v)
+	case []byte:
+		*r = append(rawJSON(nil), v...)
+	case nil:
+		*r = nil
+		return nil
+	default:
+		return fmt.Errorf("store: cannot scan %T as JSON", v)
+	}
+	if string(*r) == "{}" { // nothing kept reads as nothing
+		*r = nil
+	}
+	return nil
+}
+
+// extraJSON is the stored form of Identity.Extra: a JSON object, "{}" when
+// there is nothing.
+func extraJSON(e json.RawMessage) (string, error) {
+	if len(e) == 0 {
+		return "{}", nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(e, &m); err != nil {
+		return "", licensing.FieldErrorf(licensing.CodeInvalid, "extra", "extra attributes must be a JSON object")
+	}
+	return string(e), nil
 }
 
 // findIdentity resolves key as findUser does and reads the identity too.
@@ -130,9 +168,13 @@ func (t *tx) createIdentity(a licensing.Actor, u licensing.User, id Identity) (l
 		return u, id, err
 	}
 	id.Version = 1
+	extra, err := extraJSON(id.Extra)
+	if err != nil {
+		return u, id, err
+	}
 	args := append([]any{u.ID}, userArgs(u)...)
-	args = append(args, micro(t.now), micro(t.now), id.GivenName, id.FamilyName, id.Organization, id.Division, id.ManagerID, emailsJSON(id.Emails), id.Version)
-	res, err := t.exec(`INSERT INTO users (id, user_name, user_name_lower, display_name, email, email_lower, employee_id, external_id, job_code, department, cost_center, employee_type, groups, kind, active, created_at, updated_at, `+identityCols+`) VALUES (`+placeholders(24)+`) ON CONFLICT DO NOTHING`, args...)
+	args = append(args, micro(t.now), micro(t.now), id.GivenName, id.FamilyName, id.Organization, id.Division, id.ManagerID, emailsJSON(id.Emails), extra, id.Version)
+	res, err := t.exec(`INSERT INTO users (id, user_name, user_name_lower, display_name, email, email_lower, employee_id, external_id, job_code, department, cost_center, employee_type, groups, kind, active, created_at, updated_at, `+identityCols+`) VALUES (`+placeholders(25)+`) ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
 		return u, id, fmt.Errorf("store: create user: %w", err)
 	}
@@ -198,8 +240,12 @@ func (t *tx) updateUserRow(a licensing.Actor, old, u licensing.User, id *Identit
 	args := append(userArgs(u), micro(t.now))
 	q := `UPDATE users SET user_name = ?, user_name_lower = ?, display_name = ?, email = ?, email_lower = ?, employee_id = ?, external_id = ?, job_code = ?, department = ?, cost_center = ?, employee_type = ?, groups = ?, kind = ?, active = ?, updated_at = ?`
 	if id != nil {
-		q += `, given_name = ?, family_name = ?, organization = ?, division = ?, manager_id = ?, emails = ?, scim_version = ?`
-		args = append(args, id.GivenName, id.FamilyName, id.Organization, id.Division, id.ManagerID, emailsJSON(id.Emails), id.Version)
+		extra, err := extraJSON(id.Extra)
+		if err != nil {
+			return err
+		}
+		q += `, given_name = ?, family_name = ?, organization = ?, division = ?, manager_id = ?, emails = ?, scim_extra = ?, scim_version = ?`
+		args = append(args, id.GivenName, id.FamilyName, id.Organization, id.Division, id.ManagerID, emailsJSON(id.Emails), extra, id.Version)
 	} else {
 		q += `, scim_version = scim_version + 1`
 	}

@@ -26,10 +26,11 @@ type Applied struct {
 }
 
 // ApplyDiff applies a rule diff in one transaction (callers chunk large
-// diffs): losses revoke rule-sourced memberships (a loss naming a manual or
-// SCIM-group membership fails the whole call with CodeConflict), relabels
-// rewrite the source, gains insert active memberships sourced
-// entitle.Source(rule) — or pending with reason pool_full when the named
+// diffs): losses revoke rule- and SCIM-group-sourced memberships (a loss
+// naming a manual membership fails the whole call with CodeConflict; the
+// planner decides when a group seat may go), relabels rewrite the source,
+// gains insert active memberships sourced entitle.SourceOf(change.Rule) — or
+// pending with reason pool_full when the named
 // pool is full by now, so no pool ever exceeds seats plus overdraft — and
 // pending changes insert or refresh pending rows. Audited as rule.revoke,
 // rule.relabel, rule.grant and rule.pending; each person touched is
@@ -92,7 +93,7 @@ func (t *tx) ruleLoss(a licensing.Actor, c entitle.Change, out *Applied) error {
 		out.Skipped++
 		return nil
 	}
-	if _, isRule := entitle.RuleOf(m.source); !isRule {
+	if _, isRule := entitle.Managed(m.source); !isRule {
 		return licensing.Errorf(licensing.CodeConflict, "a rule may not revoke %q's %s membership of pool %q", c.User, m.source, c.Pool)
 	}
 	if err := t.revokeRuleRow(a, c.Pool, c.User, m, c.Reason); err != nil {
@@ -102,7 +103,7 @@ func (t *tx) ruleLoss(a licensing.Actor, c entitle.Change, out *Applied) error {
 	return nil
 }
 
-// revokeRuleRow ends a rule-sourced membership (active or pending) and, for
+// revokeRuleRow ends a rule- or group-sourced membership (active or pending) and, for
 // an active one, the person's lease and queue place in the pool.
 func (t *tx) revokeRuleRow(a licensing.Actor, pool, user string, m memberRow, reason string) error {
 	if _, err := t.exec(`UPDATE members SET revoked_at = ?, revoked_by = ?, revoke_reason = ? WHERE pool_id = ? AND user_id = ? AND revoked_at = 0`,
@@ -132,8 +133,8 @@ func (t *tx) ruleRelabel(a licensing.Actor, c entitle.Change, out *Applied) erro
 	if err != nil {
 		return err
 	}
-	src := entitle.Source(c.Rule)
-	if _, isRule := entitle.RuleOf(m.source); !ok || !isRule || m.source == src {
+	src := entitle.SourceOf(c.Rule)
+	if _, isRule := entitle.Managed(m.source); !ok || !isRule || m.source == src {
 		out.Skipped++
 		return nil
 	}
@@ -159,8 +160,8 @@ func (t *tx) ruleGain(a licensing.Actor, c entitle.Change, out *Applied) error {
 		return nil
 	}
 	// Rows the person has in any pool of the SKU: an active one means the
-	// SKU is held already; a pending rule row elsewhere gives way to this
-	// gain (the diff's "replacing a pending row").
+	// SKU is held already; a pending rule or group row elsewhere gives way
+	// to this gain (the diff's "replacing a pending row").
 	rows, err := t.query(`SELECT m.pool_id, m.source, m.state, m.reason FROM members m JOIN pools p ON p.id = m.pool_id WHERE m.user_id = ? AND p.sku = ? AND m.revoked_at = 0`, u.ID, p.SKU)
 	if err != nil {
 		return fmt.Errorf("store: rule grant: %w", err)
@@ -212,13 +213,13 @@ func (t *tx) ruleGain(a licensing.Actor, c entitle.Change, out *Applied) error {
 		if o.pool == p.ID {
 			continue
 		}
-		if _, isRule := entitle.RuleOf(o.source); isRule {
+		if _, isRule := entitle.Managed(o.source); isRule {
 			if err := t.revokeRuleRow(a, o.pool, u.ID, o.memberRow, entitle.ReasonSeatFreed); err != nil {
 				return err
 			}
 		}
 	}
-	src := entitle.Source(c.Rule)
+	src := entitle.SourceOf(c.Rule)
 	if here != nil {
 		_, err = t.exec(`UPDATE members SET source = ?, state = ?, reason = ?, granted_by = ?, since = ? WHERE pool_id = ? AND user_id = ? AND revoked_at = 0`,
 			src, licensing.MemberActive, reason, a.Name, micro(t.now), p.ID, u.ID)
@@ -247,7 +248,7 @@ func (t *tx) rulePending(a licensing.Actor, c entitle.Change, out *Applied) erro
 	if _, err := t.pool(c.Pool, false); err != nil {
 		return err
 	}
-	src := entitle.Source(c.Rule)
+	src := entitle.SourceOf(c.Rule)
 	m, ok, err := t.memberRow(c.Pool, c.User)
 	if err != nil {
 		return err
@@ -257,7 +258,7 @@ func (t *tx) rulePending(a licensing.Actor, c entitle.Change, out *Applied) erro
 		out.Skipped++
 		return nil
 	case ok:
-		if _, isRule := entitle.RuleOf(m.source); !isRule || (m.source == src && m.reason == c.Reason) {
+		if _, isRule := entitle.Managed(m.source); !isRule || (m.source == src && m.reason == c.Reason) {
 			out.Skipped++
 			return nil
 		}

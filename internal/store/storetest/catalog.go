@@ -25,9 +25,10 @@ func migrateTests() []testCase {
 				e.t.Fatalf("SchemaVersion: %v", err)
 			}
 			// Both dialects share version numbers (0002 tunes PostgreSQL's slot
-			// storage and is a no-op on SQLite; 0003 adds the desk, 0004 approvals).
-			if v != 6 {
-				e.t.Errorf("SchemaVersion = %d, want 6", v)
+			// storage and is a no-op on SQLite; 0003 adds the desk, 0004 approvals;
+			// 0007 group grants, 0008 SCIM extras).
+			if v != 8 {
+				e.t.Errorf("SchemaVersion = %d, want 8", v)
 			}
 			if _, err := e.s.GetSKU(e.ctx, "agent"); err != nil {
 				e.t.Errorf("GetSKU(agent) after re-migrating: %v, want the SKU", err)

@@ -85,7 +85,7 @@ func userTests() []testCase {
 				{"space in user_name", licensing.User{UserName: "ann lee", Active: true}},
 				{"bad email", licensing.User{UserName: "ann", Email: "not-an-email", Active: true}},
 				{"bad kind", licensing.User{UserName: "ann", Kind: "robot", Active: true}},
-				{"bad group", licensing.User{UserName: "ann", Groups: []string{"Desk EU"}, Active: true}},
+				{"bad group", licensing.User{UserName: "ann", Groups: []string{" desk-eu"}, Active: true}},
 			} {
 				_, err := e.s.CreateUser(e.ctx, e.admin, tc.u)
 				wantCode(e.t, "CreateUser("+tc.name+")", err, licensing.CodeInvalid)

@@ -114,6 +114,8 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Policy", policyTests()},
 		{"Identity", identityTests()},
 		{"Reconcile", reconcileTests()},
+		{"GroupGrant", groupGrantTests()},
+		{"Access", accessTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,247 @@
+// Package scimserver serves SCIM 2.0 (RFC 7643/7644) at /scim/v2 over the
+// store: Users, Groups and the discovery endpoints, for Okta, Microsoft
+// Entra ID and any other identity provider. Every change reconciles the
+// people it touched against the entitlement rules, and a leaver's
+// deactivation or deletion is timed from the call to the last revocation.
+package scimserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/provision"
+	"github.com/seatkeeper/seatkeeper/internal/scim"
+	"github.com/seatkeeper/seatkeeper/internal/store"
+)
+
+// Prefix is where the endpoint is mounted.
+const Prefix = "/scim/v2"
+
+// ContentType is what every answer is sent as.
+const ContentType = "application/scim+json"
+
+// maxBody bounds a request body; a group of 20,000 members fits.
+const maxBody = 4 << 20
+
+// Scope is the token scope the endpoint requires (admin also passes).
+const Scope = store.ScopeSCIM
+
+// Authenticator checks a request's credentials for scope and returns the
+// actor it acts as, or an error with a licensing code (unauthorized,
+// forbidden).
+type Authenticator func(r *http.Request, scope string) (licensing.Actor, error)
+
+// Server is the SCIM endpoint.
+type Server struct {
+	store *store.Store
+	rec   *provision.Reconciler
+	auth  Authenticator
+	log   *slog.Logger
+}
+
+// New returns the endpoint over st, authenticating with auth.
+func New(st *store.Store, auth Authenticator, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Server{store: st, rec: &provision.Reconciler{Store: st, Log: log}, auth: auth, log: log}
+}
+
+// Register adds the endpoint's routes to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request, a licensing.Actor)) {
+		mux.HandleFunc(pattern, s.wrap(fn))
+	}
+	h("GET "+Prefix+"/ServiceProviderConfig", s.serviceProviderConfig)
+	h("GET "+Prefix+"/ResourceTypes", s.resourceTypes)
+	h("GET "+Prefix+"/ResourceTypes/{id}", s.resourceType)
+	h("GET "+Prefix+"/Schemas", s.schemas)
+	h("GET "+Prefix+"/Schemas/{id}", s.schema)
+
+	h("GET "+Prefix+"/Users", s.listUsers)
+	h("POST "+Prefix+"/Users/.search", s.searchUsers)
+	h("POST "+Prefix+"/Users", s.createUser)
+	h("GET "+Prefix+"/Users/{id}", s.getUser)
+	h("PUT "+Prefix+"/Users/{id}", s.replaceUser)
+	h("PATCH "+Prefix+"/Users/{id}", s.patchUser)
+	h("DELETE "+Prefix+"/Users/{id}", s.deleteUser)
+
+	h("GET "+Prefix+"/Groups", s.listGroups)
+	h("POST "+Prefix+"/Groups/.search", s.searchGroups)
+	h("POST "+Prefix+"/Groups", s.createGroup)
+	h("GET "+Prefix+"/Groups/{id}", s.getGroup)
+	h("PUT "+Prefix+"/Groups/{id}", s.replaceGroup)
+	h("PATCH "+Prefix+"/Groups/{id}", s.patchGroup)
+	h("DELETE "+Prefix+"/Groups/{id}", s.deleteGroup)
+
+	// Anything else under the prefix is a SCIM 404 (or 405), not the
+	// API's JSON shape.
+	mux.HandleFunc(Prefix+"/", s.wrap(func(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
+		fail(w, &scim.Error{Status: http.StatusNotFound, Detail: "no such SCIM endpoint " + r.URL.Path})
+	}))
+}
+
+// wrap authenticates, checks the request's media type and answers SCIM
+// errors for whatever the handler returns.
+func (s *Server) wrap(fn func(w http.ResponseWriter, r *http.Request, a licensing.Actor)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, err := s.auth(r, Scope)
+		if err != nil {
+			if licensing.ErrorCode(err) == licensing.CodeUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="seatkeeper-scim"`)
+			}
+			fail(w, toSCIM(err))
+			return
+		}
+		if r.Body != nil && r.ContentLength != 0 && (r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch) {
+			if ct := r.Header.Get("Content-Type"); ct != "" {
+				mt, _, err := mime.ParseMediaType(ct)
+				if err != nil || (mt != ContentType && mt != "application/json") {
+					fail(w, &scim.Error{Status: http.StatusUnsupportedMediaType, Detail: "send application/scim+json or application/json"})
+					return
+				}
+			}
+		}
+		fn(w, r, a)
+	}
+}
+
+// readBody reads a request body of at most maxBody bytes.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, &scim.Error{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("request body larger than %d bytes", maxBody)}
+	}
+	if err != nil {
+		return nil, &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.InvalidSyntax, Detail: "cannot read request body"}
+	}
+	if len(b) == 0 {
+		return nil, &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.InvalidSyntax, Detail: "request body is empty"}
+	}
+	return b, nil
+}
+
+// respond writes v as SCIM JSON.
+func respond(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", ContentType)
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+func fail(w http.ResponseWriter, e *scim.Error) {
+	respond(w, e.Status, e.Response())
+}
+
+// errPrecondition is what a change function returns when If-Match names
+// another version.
+var errPrecondition = &scim.Error{Status: http.StatusPreconditionFailed, Detail: "the resource has changed: its version does not match If-Match"}
+
+// toSCIM maps store and engine errors to SCIM errors.
+func toSCIM(err error) *scim.Error {
+	var se *scim.Error
+	if errors.As(err, &se) {
+		return se
+	}
+	le, ok := licensing.AsError(err)
+	if !ok {
+		return &scim.Error{Status: http.StatusInternalServerError, Detail: "internal error"}
+	}
+	msg := le.Message
+	switch le.Code {
+	case licensing.CodeNotFound:
+		return &scim.Error{Status: http.StatusNotFound, Detail: msg}
+	case licensing.CodeConflict:
+		return &scim.Error{Status: http.StatusConflict, SCIMType: scim.Uniqueness, Detail: msg}
+	case licensing.CodeInvalid:
+		return &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.InvalidValue, Detail: msg}
+	case licensing.CodeUnauthorized:
+		return &scim.Error{Status: http.StatusUnauthorized, Detail: msg}
+	case licensing.CodeForbidden:
+		return &scim.Error{Status: http.StatusForbidden, Detail: msg}
+	case licensing.CodeInactive:
+		return &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.InvalidValue, Detail: msg}
+	}
+	return &scim.Error{Status: http.StatusInternalServerError, Detail: "internal error"}
+}
+
+// failErr logs server-side failures and answers in SCIM's shape.
+func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) {
+	e := toSCIM(err)
+	if e.Status >= 500 {
+		s.log.Error("scim", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	fail(w, e)
+}
+
+// etag is a resource version as a weak entity tag.
+func etag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
+
+// matches reports whether an If-Match header admits version; no header
+// admits everything.
+func matches(ifMatch string, version int64) bool {
+	ifMatch = strings.TrimSpace(ifMatch)
+	if ifMatch == "" || ifMatch == "*" {
+		return true
+	}
+	for _, t := range strings.Split(ifMatch, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if strings.Trim(t, `"`) == strconv.FormatInt(version, 10) {
+			return true
+		}
+	}
+	return false
+}
+
+// notModified answers 304 when If-None-Match names the current version.
+func notModified(w http.ResponseWriter, r *http.Request, version int64) bool {
+	inm := r.Header.Get("If-None-Match")
+	if inm == "" || !matches(inm, version) || strings.TrimSpace(inm) == "*" {
+		return false
+	}
+	w.Header().Set("ETag", etag(version))
+	w.WriteHeader(http.StatusNotModified)
+	return true
+}
+
+// baseURL is the endpoint's absolute URL as the client reached it, for
+// meta.location and $ref.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + Prefix
+}
+
+func timeString(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// reconcile brings the given people's rule grants in line after a change;
+// when that (or the change itself, freed) released seats, pending grants
+// are filled at once rather than at the next periodic pass. The change
+// itself is committed; a failure here is logged and left to the periodic
+// filler, not reported as a failed write (the identity provider would
+// retry a write that succeeded).
+func (s *Server) reconcile(ctx context.Context, a licensing.Actor, freed bool, ids ...string) {
+	d, err := s.rec.ReconcilePeople(ctx, a, ids)
+	if err != nil {
+		s.log.Warn("scim: reconcile", "people", len(ids), "err", err)
+	}
+	if freed || len(d.Losses) > 0 {
+		if _, err := s.rec.FillPending(ctx, a); err != nil {
+			s.log.Warn("scim: fill pending grants", "err", err)
+		}
+	}
+}
