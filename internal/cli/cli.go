@@ -63,6 +63,9 @@ commands:
   rules list|get|versions|create|update|delete|preview
                         manage entitlement rules; writes reconcile everyone, preview changes nothing
   bench checkout        measure session starts over HTTP and check the seat invariant
+  bench decide          the in-memory decision benchmark
+  bench desk            the service-desk mix over HTTP
+  bench scim            an identity provider's initial import over SCIM, with rules and audit
 `
 
 // Run runs one seatkeeper command.

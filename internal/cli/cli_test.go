@@ -366,6 +366,23 @@ func TestBenchDesk(t *testing.T) {
 	}
 }
 
+func TestBenchSCIM(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "scim.db")
+	r := run(t, "bench", "scim", "--db", db, "--users", "300", "--clients", "4")
+	if r.err != nil {
+		t.Fatalf("bench scim: %v (exit %d)\nstdout: %s\nstderr: %s", r.err, r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"bench scim: sqlite store, 300 users", "300 answered 201, 0 errors", "creates/s", "latency:",
+		"rules:       75 agent seats and 15 change modules granted", "audit:       chain of"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("bench scim output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r := run(t, "bench", "scim", "--users", "0"); r.code != 2 {
+		t.Errorf("bench scim --users 0: exit %d, want 2", r.code)
+	}
+}
+
 func TestPasswd(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "p.db")
 	ok(t, "demo", "--seed-only", "--db", db)

@@ -37,6 +37,10 @@ func (s *Store) ListMembers(ctx context.Context, pool string) ([]licensing.Membe
 	return s.listMembers(ctx, `m.pool_id = ?`, pool)
 }
 
+// holdersQuery reads a pool's active members from the count the triggers of
+// migration 0009 keep, instead of counting them.
+const holdersQuery = `SELECT coalesce((SELECT n FROM pool_holders WHERE pool_id = ?), 0)`
+
 // namedHeld counts the seats of a named pool that are taken: current
 // assignments plus seats revoked within their cool-down, which may not move
 // to anyone else yet (the vendor's reassignment rule).
@@ -45,7 +49,7 @@ func (s *Store) ListMembers(ctx context.Context, pool string) ([]licensing.Membe
 func (t *tx) namedHeld(p licensing.Pool, now time.Time, forUser string) (int, error) {
 	var n int
 	if p.Cooldown == 0 {
-		err := t.queryRow(`SELECT count(*) FROM members WHERE pool_id = ? AND state = 'active' AND revoked_at = 0`, p.ID).Scan(&n)
+		err := t.queryRow(holdersQuery, p.ID).Scan(&n)
 		return n, err
 	}
 	err := t.queryRow(`SELECT count(DISTINCT user_id) FROM members WHERE pool_id = ? AND state = 'active' AND (revoked_at = 0 OR (since > ? AND user_id <> ?))`,

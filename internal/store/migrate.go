@@ -88,20 +88,35 @@ func (s *Store) applyMigration(ctx context.Context, version int, body string) (b
 }
 
 // splitStatements splits a migration on semicolons at line ends, after
-// dropping "--" comment lines; our migrations hold no procedural code.
+// dropping "--" comment lines. A PostgreSQL function body between $$ marks
+// and a SQLite trigger body from a BEGIN line to an END; line are kept
+// whole, semicolons and all.
 func splitStatements(body string) []string {
-	var lines []string
+	var out, cur []string
+	dollar, block := false, false
 	for _, l := range strings.Split(body, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(l), "--") {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "--") {
 			continue
 		}
-		lines = append(lines, l)
-	}
-	var out []string
-	for _, st := range strings.Split(strings.Join(lines, "\n"), ";\n") {
-		if st = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(st), ";")); st != "" {
+		cur = append(cur, l)
+		if strings.Count(l, "$$")%2 == 1 {
+			dollar = !dollar
+		}
+		if !dollar && strings.EqualFold(t, "BEGIN") {
+			block = true
+		}
+		if dollar || !strings.HasSuffix(t, ";") || block && !strings.EqualFold(t, "END;") {
+			continue
+		}
+		block = false
+		if st := strings.TrimSuffix(strings.TrimSpace(strings.Join(cur, "\n")), ";"); st != "" {
 			out = append(out, st)
 		}
+		cur = cur[:0]
+	}
+	if st := strings.TrimSpace(strings.Join(cur, "\n")); st != "" {
+		out = append(out, st)
 	}
 	return out
 }

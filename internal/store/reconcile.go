@@ -292,7 +292,7 @@ func (s *Store) PendingMembers(ctx context.Context) ([]licensing.Member, error) 
 // ActiveHolders counts a pool's active members now (every source).
 func (s *Store) ActiveHolders(ctx context.Context, pool string) (int, error) {
 	var n int
-	if err := s.readRow(ctx, `SELECT count(*) FROM members WHERE pool_id = ? AND state = 'active' AND revoked_at = 0`, pool).Scan(&n); err != nil {
+	if err := s.readRow(ctx, holdersQuery, pool).Scan(&n); err != nil {
 		return 0, fmt.Errorf("store: active holders: %w", err)
 	}
 	return n, nil

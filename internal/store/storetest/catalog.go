@@ -26,9 +26,9 @@ func migrateTests() []testCase {
 			}
 			// Both dialects share version numbers (0002 tunes PostgreSQL's slot
 			// storage and is a no-op on SQLite; 0003 adds the desk, 0004 approvals;
-			// 0007 group grants, 0008 SCIM extras).
-			if v != 8 {
-				e.t.Errorf("SchemaVersion = %d, want 8", v)
+			// 0007 group grants, 0008 SCIM extras, 0009 holder counts).
+			if v != 9 {
+				e.t.Errorf("SchemaVersion = %d, want 9", v)
 			}
 			if _, err := e.s.GetSKU(e.ctx, "agent"); err != nil {
 				e.t.Errorf("GetSKU(agent) after re-migrating: %v, want the SKU", err)

@@ -138,7 +138,32 @@ func newEnv(t *testing.T, open OpenFunc) *env {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
+	t.Cleanup(func() { checkHolderCounts(t, raw) })
 	return &env{t: t, ctx: ctx, s: s, raw: raw, clock: clock, admin: licensing.Actor{Name: "admin-token", Source: "storetest"}}
+}
+
+// checkHolderCounts: whatever a subtest did, the holder counts the
+// triggers keep equal a count of the members.
+func checkHolderCounts(t *testing.T, raw *sql.DB) {
+	t.Helper()
+	rows, err := raw.Query(`SELECT p.id, coalesce((SELECT n FROM pool_holders h WHERE h.pool_id = p.id), 0),
+		(SELECT count(*) FROM members m WHERE m.pool_id = p.id AND m.state = 'active' AND m.revoked_at = 0) FROM pools p`)
+	if err != nil {
+		t.Logf("holder counts not checked: %v", err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pool string
+		var kept, counted int
+		if err := rows.Scan(&pool, &kept, &counted); err != nil {
+			t.Errorf("holder counts: %v", err)
+			return
+		}
+		if kept != counted {
+			t.Errorf("pool %s: pool_holders says %d, members count %d", pool, kept, counted)
+		}
+	}
 }
 
 // ---- error helpers ----
