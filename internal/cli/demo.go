@@ -45,6 +45,11 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		for _, p := range demo.Personas {
 			fmt.Fprintf(env.Stderr, "  %-24s %s\n", p.UserName, p.Shows)
 		}
+		_, scimSecret, err := st.CreateToken(ctx, licensing.System("demo"), "demo-scim", store.ScopeSCIM, 0)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "SCIM token (for Okta or Entra ID, endpoint /scim/v2): %s\n", scimSecret)
 		_, secret, err := st.CreateToken(ctx, licensing.System("demo"), "demo-admin", store.ScopeAdmin, 0)
 		if err != nil {
 			return err

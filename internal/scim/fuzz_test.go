@@ -74,3 +74,34 @@ func FuzzApplyPatch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseResource: any POST or PUT body either parses into a resource that
+// names its core schema and marshals, or is refused with a 400 and a
+// scimType; the password never survives.
+func FuzzParseResource(f *testing.F) {
+	f.Add(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","password":"p","active":"False"}`, true)
+	f.Add(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":"m","employeeNumber":"7"}}`, true)
+	f.Add(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],"displayName":"g","meta":{"resourceType":"Group"},"roles":[],"members":[{"value":"u1"}]}`, false)
+	f.Fuzz(func(t *testing.T, body string, user bool) {
+		schema := GroupSchema()
+		if user {
+			schema = UserSchema()
+		}
+		r, err := ParseResource([]byte(body), schema)
+		if err != nil {
+			if e := ErrorFrom(err); e.Status != 400 || e.SCIMType == "" {
+				t.Fatalf("error %v is not a 400 with a scimType", err)
+			}
+			return
+		}
+		if s, _ := r["schemas"].([]any); len(s) == 0 || s[0] != schema.ID {
+			t.Fatalf("schemas %v do not start with %s", r["schemas"], schema.ID)
+		}
+		if _, ok := r["password"]; ok {
+			t.Fatalf("password kept: %v", r)
+		}
+		if _, err := json.Marshal(r); err != nil {
+			t.Fatalf("result does not marshal: %v", err)
+		}
+	})
+}

@@ -10,8 +10,9 @@ import (
 
 // TestBadInput: every kind of bad request is a SCIM error with the right
 // status and scimType, and changes nothing.
-func TestBadInput(t *testing.T) {
-	e := newEnv(t)
+func TestBadInput(t *testing.T) { bothStores(t, testBadInput) }
+
+func testBadInput(t *testing.T, e *env) {
 	id := e.user(map[string]any{"userName": "ann@example.com", "active": true})
 	g := e.do("POST", "/Groups", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Desk"}).must(t, http.StatusCreated)
 	gid := g.Body["id"].(string)

@@ -4,21 +4,25 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/pgtest"
 	"github.com/seatkeeper/seatkeeper/internal/scimserver"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/store"
+	"github.com/seatkeeper/seatkeeper/internal/store/postgres"
 	"github.com/seatkeeper/seatkeeper/internal/store/sqlite"
 )
 
@@ -34,13 +38,39 @@ type env struct {
 	admin string // scope admin
 }
 
-func newEnv(t *testing.T) *env {
+// pg is this package's throwaway PostgreSQL server: the tests that reach
+// the directory queries run on both stores.
+var pg *pgtest.Server
+
+func TestMain(m *testing.M) { pgtest.RunMain(m, func(s *pgtest.Server) { pg = s }) }
+
+var pgSeq atomic.Int64
+
+// bothStores runs fn on SQLite and on PostgreSQL.
+func bothStores(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, newEnvOn(t, "postgres")) })
+}
+
+func newEnv(t *testing.T) *env { return newEnvOn(t, "sqlite") }
+
+func newEnvOn(t *testing.T, dialect string) *env {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "seatkeeper.db"), store.Options{Logger: log})
+	var st *store.Store
+	var err error
+	if dialect == "postgres" {
+		dsn, derr := pg.CreateDatabase(ctx, fmt.Sprintf("scim_%03d", pgSeq.Add(1)))
+		if derr != nil {
+			t.Fatalf("CreateDatabase: %v", derr)
+		}
+		st, err = postgres.Open(ctx, dsn, store.Options{Logger: log})
+	} else {
+		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "seatkeeper.db"), store.Options{Logger: log})
+	}
 	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
+		t.Fatalf("open %s: %v", dialect, err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	if _, err := st.Migrate(ctx); err != nil {

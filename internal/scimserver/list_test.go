@@ -49,8 +49,9 @@ func userNames(r resp) []string {
 	return out
 }
 
-func TestListFilters(t *testing.T) {
-	e := newEnv(t)
+func TestListFilters(t *testing.T) { bothStores(t, testListFilters) }
+
+func testListFilters(t *testing.T, e *env) {
 	seedPeople(e, 12)
 	cases := []struct {
 		filter string
@@ -94,8 +95,9 @@ func TestListFilters(t *testing.T) {
 	}
 }
 
-func TestListPagingSortingProjection(t *testing.T) {
-	e := newEnv(t)
+func TestListPagingSortingProjection(t *testing.T) { bothStores(t, testListPagingSortingProjection) }
+
+func testListPagingSortingProjection(t *testing.T, e *env) {
 	seedPeople(e, 23)
 	// Pages of 5 in a stable order cover everyone once, for a pushed-down
 	// filter and for one matched in memory (title).
@@ -153,8 +155,9 @@ func cmpStr(a, b string) int {
 	return 0
 }
 
-func TestGroups(t *testing.T) {
-	e := newEnv(t)
+func TestGroups(t *testing.T) { bothStores(t, testGroups) }
+
+func testGroups(t *testing.T, e *env) {
 	ids := seedPeople(e, 4)
 	g := e.do("POST", "/Groups", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Desk EU", "externalId": "g-1",
 		"members": []any{map[string]any{"value": ids[0]}, map[string]any{"value": ids[1]}}}).must(t, http.StatusCreated)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
 // apiCall calls the JSON API with the admin token.
@@ -41,8 +43,9 @@ func (e *env) holdings(userID string) map[string]string {
 // TestReconcileOnSCIMChanges: every SCIM create, update, group change and
 // deactivation reconciles the person against the rules; a full pool leaves
 // the grant pending, and it is granted when a seat frees.
-func TestReconcileOnSCIMChanges(t *testing.T) {
-	e := newEnv(t)
+func TestReconcileOnSCIMChanges(t *testing.T) { bothStores(t, testReconcileOnSCIMChanges) }
+
+func testReconcileOnSCIMChanges(t *testing.T, e *env) {
 	e.apiCall("POST", "/api/v1/skus", map[string]any{"key": "agent", "name": "Agent", "tier": "fulfiller"})
 	e.apiCall("POST", "/api/v1/skus", map[string]any{"key": "change", "name": "Change", "tier": "module", "requires": []string{"agent"}})
 	e.apiCall("POST", "/api/v1/pools", map[string]any{"id": "desk", "sku": "agent", "model": "named", "seats": 1})
@@ -93,10 +96,29 @@ func TestReconcileOnSCIMChanges(t *testing.T) {
 		t.Fatalf("after leaving the group ann holds %q", got)
 	}
 
-	// Deactivation revokes everything and is timed.
+	// Deactivation revokes everything, ends every session and lease, and
+	// is timed.
 	patch(bob, map[string]any{"op": "replace", "value": map[string]any{"active": false}})
 	if h := e.holdings(bob); len(h) != 0 {
 		t.Fatalf("deactivated bob holds %v", h)
+	}
+	// cid works a concurrent pool, signed in with a lease.
+	cid := e.user(map[string]any{"userName": "cid@example.com"})
+	e.apiCall("POST", "/api/v1/pools", map[string]any{"id": "float", "sku": "agent", "model": "concurrent", "seats": 3})
+	e.apiCall("PUT", "/api/v1/pools/float/members/"+cid, nil)
+	sess, err := e.svc.StartSession(t.Context(), licensing.System("t"), cid, false)
+	if err != nil || len(sess.Leases) != 1 {
+		t.Fatalf("StartSession: %+v, %v", sess, err)
+	}
+	patch(cid, map[string]any{"op": "Replace", "path": "active", "value": "False"})
+	if got, err := e.st.GetSession(t.Context(), sess.ID); err != nil || got.Active() {
+		t.Fatalf("cid's session after deactivation: %+v, %v", got, err)
+	}
+	if p, err := e.st.LoadPerson(t.Context(), cid); err != nil || len(p.Leases) != 0 || len(p.Members) != 0 {
+		t.Fatalf("cid after deactivation: %+v, %v", p, err)
+	}
+	if d := e.svc.Engine.Decide(cid, "ticket.transition", sess.ID); d.Allow {
+		t.Fatalf("the engine still allows deactivated cid: %+v", d)
 	}
 	evs, err := e.st.ListProvisioning(t.Context(), bob)
 	if err != nil || len(evs) != 1 || evs[0].Kind != "deactivate" || evs[0].CompletedAt.IsZero() || evs[0].CompletedAt.Before(evs[0].ReceivedAt) {

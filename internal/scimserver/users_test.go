@@ -11,8 +11,9 @@ const (
 	seatkeeperURN = "urn:ietf:params:scim:schemas:extension:seatkeeper:2.0:User"
 )
 
-func TestUserLifecycle(t *testing.T) {
-	e := newEnv(t)
+func TestUserLifecycle(t *testing.T) { bothStores(t, testUserLifecycle) }
+
+func testUserLifecycle(t *testing.T, e *env) {
 	boss := e.user(map[string]any{"userName": "boss@example.com"})
 	r := e.do("POST", "/Users", map[string]any{
 		"schemas":      []string{userURN, enterpriseURN, seatkeeperURN},

@@ -1,5 +1,0 @@
-//go:build race
-
-package peoplecsv_test
-
-const raceEnabled = true
