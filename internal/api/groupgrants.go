@@ -113,6 +113,12 @@ func (s *Server) putGroupGrant(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	g, created, err := s.store.PutGroupGrant(r.Context(), actorOf(r), r.PathValue("pool"), r.PathValue("group"))
+	s.reconcileGrant(w, r, g, err, ifStatus(created, http.StatusCreated, http.StatusOK))
+}
+
+// reconcileGrant answers a group grant's write (or its error) after
+// reconciling the group's members.
+func (s *Server) reconcileGrant(w http.ResponseWriter, r *http.Request, g store.GroupGrant, err error, status int) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -125,7 +131,7 @@ func (s *Server) putGroupGrant(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, ifStatus(created, http.StatusCreated, http.StatusOK), groupGrantResult(g, d))
+	writeJSON(w, status, groupGrantResult(g, d))
 }
 
 // deleteGroupGrant takes the pool away from the group and reconciles its
@@ -133,17 +139,5 @@ func (s *Server) putGroupGrant(w http.ResponseWriter, r *http.Request) {
 // grants them); manual seats stay.
 func (s *Server) deleteGroupGrant(w http.ResponseWriter, r *http.Request) {
 	g, err := s.store.DeleteGroupGrant(r.Context(), actorOf(r), r.PathValue("pool"), r.PathValue("group"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d, err := s.reconciler().ReconcilePeople(r.Context(), actorOf(r), g.Members)
-	if err == nil {
-		err = s.overflowsNow(r.Context(), &d)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, groupGrantResult(g, d))
+	s.reconcileGrant(w, r, g, err, http.StatusOK)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -186,6 +187,34 @@ func benchDB(db string) (string, func(), error) {
 		return "", nil, err
 	}
 	return filepath.Join(dir, "bench.db"), func() { os.RemoveAll(dir) }, nil
+}
+
+// cpuProfile starts a CPU profile written to path ("" for none) and
+// returns what stops it.
+func cpuProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// verifyBenchAudit verifies a run's audit chain on a fresh store (the
+// server has closed its own) and prints its length; a broken chain exits 3.
+func verifyBenchAudit(ctx context.Context, env Env, st *store.Store) error {
+	n, err := st.VerifyAudit(ctx)
+	if err != nil {
+		return &exitError{code: 3, err: fmt.Errorf("audit chain: %w", err)}
+	}
+	fmt.Fprintf(env.Stdout, "audit:       chain of %d entries verifies\n", n)
+	return nil
 }
 
 type discard struct{}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -64,20 +62,12 @@ func benchDesk(ctx context.Context, env Env, args []string) error {
 	cfg.BaseURL = "http://" + addr
 	fmt.Fprintf(env.Stdout, "bench desk: %s store, %d requesters, %d agents, %d unlicensed people, 3 integrations, %d clients, %s\n",
 		st.Dialect(), len(cfg.Requesters), len(cfg.Agents), len(cfg.Unlicensed), *clients, *dur)
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stopProfile, err := cpuProfile(*profile)
+	if err != nil {
+		return err
 	}
 	res, runErr := benchmark.Desk(ctx, cfg)
-	if *profile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	if err := stop(); err != nil {
 		return err
 	}
@@ -96,12 +86,7 @@ func benchDesk(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer vst.Close()
-	n, err := vst.VerifyAudit(ctx)
-	if err != nil {
-		return &exitError{code: 3, err: fmt.Errorf("audit chain: %w", err)}
-	}
-	fmt.Fprintf(env.Stdout, "audit:       chain of %d entries verifies\n", n)
-	return nil
+	return verifyBenchAudit(ctx, env, vst)
 }
 
 // deskCompany seeds the people of a desk run: requesters, agents on named

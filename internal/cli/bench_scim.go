@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -58,20 +56,12 @@ func benchSCIM(ctx context.Context, env Env, args []string) error {
 	defer stop()
 	cfg.BaseURL = "http://" + addr
 	fmt.Fprintf(env.Stdout, "bench scim: %s store, %d users created over SCIM by %d clients, each audited and reconciled against 2 rules over 2 named pools\n", dialect, *users, *clients)
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+	stopProfile, err := cpuProfile(*profile)
+	if err != nil {
+		return err
 	}
 	res, runErr := benchmark.SCIMImport(ctx, cfg)
-	if *profile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopProfile()
 	if err := stop(); err != nil {
 		return err
 	}
@@ -90,12 +80,7 @@ func benchSCIM(ctx context.Context, env Env, args []string) error {
 		return &exitError{code: 4, err: err}
 	}
 	fmt.Fprintf(env.Stdout, "rules:       %d agent seats and %d change modules granted, as the job codes call for\n", pools.wantAgents, pools.wantChange)
-	n, err := vst.VerifyAudit(ctx)
-	if err != nil {
-		return &exitError{code: 3, err: fmt.Errorf("audit chain: %w", err)}
-	}
-	fmt.Fprintf(env.Stdout, "audit:       chain of %d entries verifies\n", n)
-	return nil
+	return verifyBenchAudit(ctx, env, vst)
 }
 
 // scimPools names a run's pools and what the rules should grant in them.

@@ -6,11 +6,11 @@ import (
 	"sync/atomic"
 )
 
-const shardCount = 4096
+const shardCount = 1024
 
 // shardMap is a copy-on-write map split into shards: readers load one
 // immutable shard table through an atomic pointer and never lock; a writer
-// copies only its shard (1/4096th of the entries) and swaps it in. Each
+// copies only its shard (1/1024th of the entries) and swaps it in. Each
 // shard is an open-addressing table keyed by the same hash that picked the
 // shard, so a lookup hashes its key once, and a copy reuses the stored
 // hashes instead of hashing every key again: with 100,000 people and their
@@ -44,10 +44,6 @@ func newShardMap[V any]() *shardMap[V] {
 }
 
 func (s *shardMap[V]) hash(key string) uint64 { return maphash.String(s.seed, key) | 1 }
-
-func (s *shardMap[V]) shardOf(key string) *shard[V] {
-	return &s.shards[s.hash(key)%shardCount]
-}
 
 // newTable returns an empty table for n entries, at most half full so
 // probes stay short.
@@ -95,56 +91,65 @@ func (s *shardMap[V]) Get(key string) (V, bool) {
 	}
 }
 
-// Update applies several puts and deletes, atomically per shard.
+// change is what one Update does to one shard: the keys it replaces or
+// removes (matched by their stored hash first, not through a map that
+// would hash every key of the shard) and the entries it puts.
+type change[V any] struct {
+	skip []keyHash
+	puts []entry[V]
+}
+
+type keyHash struct {
+	h uint64
+	k string
+}
+
+type entry[V any] struct {
+	keyHash
+	v V
+}
+
+// Update applies several puts and deletes, atomically per shard; a key both
+// put and deleted ends up put.
 func (s *shardMap[V]) Update(puts map[string]V, dels []string) {
-	byShard := map[*shard[V]]struct{}{}
-	for k := range puts {
-		byShard[s.shardOf(k)] = struct{}{}
+	byShard := map[*shard[V]]*change[V]{}
+	of := func(k string) (*change[V], keyHash) {
+		h := s.hash(k)
+		sh := &s.shards[h%shardCount]
+		c := byShard[sh]
+		if c == nil {
+			c = &change[V]{}
+			byShard[sh] = c
+		}
+		return c, keyHash{h, k}
 	}
 	for _, k := range dels {
-		byShard[s.shardOf(k)] = struct{}{}
+		c, kh := of(k)
+		c.skip = append(c.skip, kh)
 	}
-	for sh := range byShard {
+	for k, v := range puts {
+		c, kh := of(k)
+		c.skip = append(c.skip, kh)
+		c.puts = append(c.puts, entry[V]{kh, v})
+	}
+	for sh, c := range byShard {
 		sh.mu.Lock()
 		old := sh.t.Load()
-		// Keys put or deleted in this shard are left out of the copy, then
-		// the puts are added back. They are few, so they are matched by
-		// their stored hash first, not through a map that would hash every
-		// key of the shard.
-		type keyHash struct {
-			h uint64
-			k string
-		}
-		var skip []keyHash
-		adds := 0
-		for _, k := range dels {
-			if s.shardOf(k) == sh {
-				skip = append(skip, keyHash{s.hash(k), k})
-			}
-		}
-		for k := range puts {
-			if s.shardOf(k) == sh {
-				skip = append(skip, keyHash{s.hash(k), k})
-				adds++
-			}
-		}
-		next := newTable[V](old.n + adds)
+		next := newTable[V](old.n + len(c.puts))
 	copying:
 		for i, h := range old.hashes {
 			if h == 0 {
 				continue
 			}
-			for _, x := range skip {
+			for _, x := range c.skip {
 				if x.h == h && x.k == old.keys[i] {
 					continue copying
 				}
 			}
 			next.insert(h, old.keys[i], old.vals[i])
 		}
-		for k, v := range puts {
-			if s.shardOf(k) == sh {
-				next.insert(s.hash(k), k, v)
-			}
+		for _, e := range c.puts {
+			next.insert(e.h, e.k, e.v)
 		}
 		sh.t.Store(next)
 		sh.mu.Unlock()

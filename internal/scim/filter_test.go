@@ -201,3 +201,28 @@ func TestParsePath(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterCheck(t *testing.T) {
+	for _, ok := range []string{`userName eq "a"`, `active eq true`, `active ne false`, `userName pr`, `externalId eq null`,
+		`meta.lastModified gt "2011-05-13T04:42:34Z"`, `emails[type eq "work"].value co "x"`, `shoeSize eq 42`,
+		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "7"`} {
+		f, err := ParseFilter(ok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Check(UserSchema()); err != nil {
+			t.Errorf("Check(%s) = %v, want nil", ok, err)
+		}
+	}
+	for _, bad := range []string{`userName eq true`, `userName eq 42`, `active eq "true"`, `active gt true`, `active co "t"`,
+		`meta.created gt "yesterday"`, `meta.created eq 5`, `emails[value eq 5]`, `emails[type eq "work"].value eq false`,
+		`not (userName eq 1)`, `userName eq "a" or displayName eq true`} {
+		f, err := ParseFilter(bad)
+		if err == nil {
+			err = f.Check(UserSchema())
+		}
+		if e := ErrorFrom(err); e.Status != 400 || e.SCIMType != InvalidFilter {
+			t.Errorf("Check(%s) = %v, want 400 invalidFilter", bad, e)
+		}
+	}
+}

@@ -64,29 +64,6 @@ func groupFromResource(r scim.Resource, old store.Group) (store.Group, error) {
 	return g, nil
 }
 
-func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
-	p, err := parseListQuery(r.URL.Query())
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	s.queryGroups(w, r, p)
-}
-
-func (s *Server) searchGroups(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
-	body, err := readBody(w, r)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	p, err := parseSearch(body)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	s.queryGroups(w, r, p)
-}
-
 // wantsMembers reports whether a projection returns members, so a client
 // that excluded them (Entra does) does not make us read them.
 func wantsMembers(attributes, excluded []string) bool {
@@ -101,14 +78,20 @@ func wantsMembers(attributes, excluded []string) bool {
 }
 
 func (s *Server) queryGroups(w http.ResponseWriter, r *http.Request, p listParams) {
-	q, pushed, err := p.query(groupColumns, groupSorts, scim.GroupSchema())
+	q, pushed, err := p.query(groupColumns, groupSorts, scim.GroupSchema(), s.scanLimit)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	groups, total, err := s.store.QueryGroups(r.Context(), q, !pushed || wantsMembers(p.attributes, p.excluded))
+	// Members are read when the answer shows them or the filter needs them.
+	members := wantsMembers(p.attributes, p.excluded) || !pushed && strings.Contains(strings.ToLower(p.filter.String()), "members")
+	groups, total, err := s.store.QueryGroups(r.Context(), q, members)
 	if err != nil {
 		s.failErr(w, r, err)
+		return
+	}
+	if !pushed && len(groups) > s.scanLimit {
+		s.failErr(w, r, tooMany(s.scanLimit))
 		return
 	}
 	base := baseURL(r)
@@ -155,12 +138,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, _ licensing.Ac
 
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, a licensing.Actor) {
 	ctx := r.Context()
-	body, err := readBody(w, r)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	res, err := scim.ParseResource(body, scim.GroupSchema())
+	res, err := readResource(w, r, scim.GroupSchema())
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -179,16 +157,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, a licensing
 }
 
 func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, a licensing.Actor) {
-	body, err := readBody(w, r)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	if id := bodyID(body); id != "" && id != r.PathValue("id") {
-		s.failErr(w, r, &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.Mutability, Detail: "id is immutable"})
-		return
-	}
-	res, err := scim.ParseResource(body, scim.GroupSchema())
+	res, err := readResource(w, r, scim.GroupSchema())
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -197,12 +166,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, a licensin
 }
 
 func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, a licensing.Actor) {
-	body, err := readBody(w, r)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	ops, err := scim.DecodePatch(body)
+	ops, err := readPatch(w, r)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -275,16 +239,17 @@ func touched(before, after store.Group) []string {
 
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, a licensing.Actor) {
 	ctx := r.Context()
-	g, err := s.group(ctx, r.PathValue("id"))
+	key := r.PathValue("id")
+	g, err := s.store.DeleteGroupIf(ctx, a, key, func(g store.Group) error {
+		if g.ID != key {
+			return licensing.Errorf(licensing.CodeNotFound, "group %q not found", key)
+		}
+		if !matches(r.Header.Get("If-Match"), g.Version) {
+			return errPrecondition
+		}
+		return nil
+	})
 	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	if !matches(r.Header.Get("If-Match"), g.Version) {
-		s.failErr(w, r, errPrecondition)
-		return
-	}
-	if err := s.store.DeleteGroup(ctx, a, g.ID); err != nil {
 		s.failErr(w, r, err)
 		return
 	}

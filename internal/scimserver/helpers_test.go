@@ -52,9 +52,9 @@ func bothStores(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, newEnvOn(t, "postgres")) })
 }
 
-func newEnv(t *testing.T) *env { return newEnvOn(t, "sqlite") }
+func newEnv(t *testing.T, opts ...scimserver.Option) *env { return newEnvOn(t, "sqlite", opts...) }
 
-func newEnvOn(t *testing.T, dialect string) *env {
+func newEnvOn(t *testing.T, dialect string, opts ...scimserver.Option) *env {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -84,7 +84,7 @@ func newEnvOn(t *testing.T, dialect string) *env {
 		t.Fatalf("Load: %v", err)
 	}
 	a := api.New(svc, desk.New(st, svc, svc.Engine, log), log)
-	a.Mount(scimserver.New(st, a.Authenticate, log).Register)
+	a.Mount(scimserver.New(st, a.Authenticate, log, opts...).Register)
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
 	e := &env{t: t, st: st, svc: svc, srv: srv}

@@ -9,14 +9,19 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/scim"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
-// Paging bounds: ServiceProviderConfig announces maxResults.
+// Paging bounds: ServiceProviderConfig announces maxResults. A filter SQL
+// cannot express is matched in memory over at most maxScan resources;
+// beyond that it is refused (tooMany) rather than left to load everything
+// on every call.
 const (
 	defaultCount = 100
 	maxResults   = 1000
+	maxScan      = 200_000
 )
 
 // listParams are a query's filter, page, order and projection, from the
@@ -33,6 +38,31 @@ type listParams struct {
 
 func badValue(format string, args ...any) *scim.Error {
 	return &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.InvalidValue, Detail: fmt.Sprintf(format, args...)}
+}
+
+// collection returns the GET and POST …/.search handlers of a resource
+// type: both read a listParams and hand it to query.
+func (s *Server) collection(query func(http.ResponseWriter, *http.Request, listParams)) (list, search func(http.ResponseWriter, *http.Request, licensing.Actor)) {
+	list = func(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
+		p, err := parseListQuery(r.URL.Query())
+		if err != nil {
+			s.failErr(w, r, err)
+			return
+		}
+		query(w, r, p)
+	}
+	search = func(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
+		body, err := readBody(w, r)
+		if err == nil {
+			var p listParams
+			if p, err = parseSearch(body); err == nil {
+				query(w, r, p)
+				return
+			}
+		}
+		s.failErr(w, r, err)
+	}
+	return list, search
 }
 
 func parseListQuery(q url.Values) (listParams, error) {
@@ -138,7 +168,10 @@ func newList(p listParams, total int, rs []scim.Resource, schema *scim.Schema) l
 // part of it has a column (pushed false otherwise: the caller then loads
 // every row in order and filters with scim.Filter.Match), the sort column,
 // and the page.
-func (p listParams) query(cols map[string]scim.Column, sorts map[string]string, schema *scim.Schema) (q store.DirectoryQuery, pushed bool, err error) {
+func (p listParams) query(cols map[string]scim.Column, sorts map[string]string, schema *scim.Schema, scanLimit int) (q store.DirectoryQuery, pushed bool, err error) {
+	if err := p.filter.Check(schema); err != nil {
+		return q, false, err
+	}
 	q.OrderBy, q.Desc = "", p.desc
 	if p.sortBy != "" {
 		key := strings.ToLower(p.sortBy)
@@ -151,12 +184,18 @@ func (p listParams) query(cols map[string]scim.Column, sorts map[string]string, 
 	}
 	where, args, ok := p.filter.SQL(cols)
 	if !ok {
-		q.Limit = -1
+		q.Limit = scanLimit + 1
 		return q, false, nil
 	}
 	q.Where, q.Args = where, args
 	q.Offset, q.Limit = p.startIndex-1, p.count
 	return q, true, nil
+}
+
+// tooMany refuses an in-memory filter over more than limit resources.
+func tooMany(limit int) *scim.Error {
+	return &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.TooMany,
+		Detail: fmt.Sprintf("this filter is matched in memory, over at most %d resources: filter on userName, externalId, displayName or another stored attribute", limit)}
 }
 
 // page filters rs with p's filter and returns the page p asks for and the

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+
+	"github.com/seatkeeper/seatkeeper/internal/scimserver"
 )
 
 // seedPeople creates n people u00…: even ones in IT with a work e-mail,
@@ -206,6 +208,24 @@ func testGroups(t *testing.T, e *env) {
 	if e.auditCount() != before {
 		t.Error("a refused PUT wrote to the audit log")
 	}
+	e.do("DELETE", "/Groups/"+gid, nil, "If-Match", `W/"1"`).scimError(t, http.StatusPreconditionFailed, "")
 	e.do("DELETE", "/Groups/"+gid, nil).must(t, http.StatusNoContent)
 	e.do("GET", "/Groups/"+gid, nil).scimError(t, http.StatusNotFound, "")
+}
+
+// TestInMemoryFilterIsBounded: a filter SQL cannot express is matched in
+// memory over at most the scan limit, then refused with tooMany; filters
+// on stored columns are not limited.
+func TestInMemoryFilterIsBounded(t *testing.T) {
+	e := newEnv(t, scimserver.WithScanLimit(5))
+	seedPeople(e, 6)
+	e.do("GET", "/Users?"+url.Values{"filter": {`title sw "Analyst"`}}.Encode(), nil).scimError(t, http.StatusBadRequest, "tooMany")
+	if r := e.list("/Users", url.Values{"filter": {`userName sw "u0"`}}); r.Body["totalResults"] != float64(6) {
+		t.Errorf("pushed-down filter: %s", r)
+	}
+	e5 := newEnv(t, scimserver.WithScanLimit(6))
+	seedPeople(e5, 6)
+	if r := e5.list("/Users", url.Values{"filter": {`title sw "Analyst"`}}); r.Body["totalResults"] != float64(6) {
+		t.Errorf("at the limit: %s", r)
+	}
 }

@@ -47,14 +47,27 @@ type Server struct {
 	rec   *provision.Reconciler
 	auth  Authenticator
 	log   *slog.Logger
+	// scanLimit bounds a filter matched in memory (maxScan by default).
+	scanLimit int
 }
 
+// Option adjusts a Server.
+type Option func(*Server)
+
+// WithScanLimit sets how many resources a filter SQL cannot express may
+// be matched against in memory before it is refused with tooMany.
+func WithScanLimit(n int) Option { return func(s *Server) { s.scanLimit = n } }
+
 // New returns the endpoint over st, authenticating with auth.
-func New(st *store.Store, auth Authenticator, log *slog.Logger) *Server {
+func New(st *store.Store, auth Authenticator, log *slog.Logger, opts ...Option) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{store: st, rec: &provision.Reconciler{Store: st, Log: log}, auth: auth, log: log}
+	s := &Server{store: st, rec: &provision.Reconciler{Store: st, Log: log}, auth: auth, log: log, scanLimit: maxScan}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Register adds the endpoint's routes to mux.
@@ -68,16 +81,18 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("GET "+Prefix+"/Schemas", s.schemas)
 	h("GET "+Prefix+"/Schemas/{id}", s.schema)
 
-	h("GET "+Prefix+"/Users", s.listUsers)
-	h("POST "+Prefix+"/Users/.search", s.searchUsers)
+	listUsers, searchUsers := s.collection(s.queryUsers)
+	h("GET "+Prefix+"/Users", listUsers)
+	h("POST "+Prefix+"/Users/.search", searchUsers)
 	h("POST "+Prefix+"/Users", s.createUser)
 	h("GET "+Prefix+"/Users/{id}", s.getUser)
 	h("PUT "+Prefix+"/Users/{id}", s.replaceUser)
 	h("PATCH "+Prefix+"/Users/{id}", s.patchUser)
 	h("DELETE "+Prefix+"/Users/{id}", s.deleteUser)
 
-	h("GET "+Prefix+"/Groups", s.listGroups)
-	h("POST "+Prefix+"/Groups/.search", s.searchGroups)
+	listGroups, searchGroups := s.collection(s.queryGroups)
+	h("GET "+Prefix+"/Groups", listGroups)
+	h("POST "+Prefix+"/Groups/.search", searchGroups)
 	h("POST "+Prefix+"/Groups", s.createGroup)
 	h("GET "+Prefix+"/Groups/{id}", s.getGroup)
 	h("PUT "+Prefix+"/Groups/{id}", s.replaceGroup)
@@ -132,6 +147,38 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
+// readResource reads a POST or PUT body as a resource of schema; a PUT
+// body may repeat the resource's id (Okta sends it) but not name another.
+func readResource(w http.ResponseWriter, r *http.Request, schema *scim.Schema) (scim.Resource, error) {
+	body, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	if id := bodyID(body); r.Method == http.MethodPut && id != "" && id != r.PathValue("id") {
+		return nil, &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.Mutability, Detail: "id is immutable"}
+	}
+	return scim.ParseResource(body, schema)
+}
+
+// readPatch reads a PATCH body.
+func readPatch(w http.ResponseWriter, r *http.Request) ([]scim.PatchOp, error) {
+	body, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	return scim.DecodePatch(body)
+}
+
+// bodyID is the id a body carries, if any.
+func bodyID(body []byte) string {
+	var v struct {
+		ID any `json:"id"`
+	}
+	_ = json.Unmarshal(body, &v)
+	s, _ := v.ID.(string)
+	return s
+}
+
 // respond writes v as SCIM JSON.
 func respond(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", ContentType)
@@ -173,8 +220,15 @@ func toSCIM(err error) *scim.Error {
 		return &scim.Error{Status: http.StatusForbidden, Detail: msg}
 	case licensing.CodeInactive:
 		return &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.InvalidValue, Detail: msg}
+	case licensing.CodeRateLimited:
+		return &scim.Error{Status: http.StatusTooManyRequests, Detail: msg}
+	case licensing.CodeInternal:
+		return &scim.Error{Status: http.StatusInternalServerError, Detail: "internal error"}
 	}
-	return &scim.Error{Status: http.StatusInternalServerError, Detail: "internal error"}
+	// Any other refusal (a full pool, a missing module …) is the request's
+	// fault, not the server's: a 5xx would have the identity provider retry
+	// it for ever.
+	return &scim.Error{Status: http.StatusConflict, Detail: msg}
 }
 
 // failErr logs server-side failures and answers in SCIM's shape.

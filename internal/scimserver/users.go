@@ -2,7 +2,6 @@ package scimserver
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -43,32 +42,9 @@ var userSorts = map[string]string{
 	strings.ToLower(scim.SeatkeeperUserURN + ":jobCode"):        "job_code",
 }
 
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
-	p, err := parseListQuery(r.URL.Query())
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	s.queryUsers(w, r, p)
-}
-
-func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
-	body, err := readBody(w, r)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	p, err := parseSearch(body)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	s.queryUsers(w, r, p)
-}
-
 func (s *Server) queryUsers(w http.ResponseWriter, r *http.Request, p listParams) {
 	ctx := r.Context()
-	q, pushed, err := p.query(userColumns, userSorts, scim.UserSchema())
+	q, pushed, err := p.query(userColumns, userSorts, scim.UserSchema(), s.scanLimit)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -76,6 +52,10 @@ func (s *Server) queryUsers(w http.ResponseWriter, r *http.Request, p listParams
 	people, total, err := s.store.QueryPeople(ctx, q)
 	if err != nil {
 		s.failErr(w, r, err)
+		return
+	}
+	if !pushed && len(people) > s.scanLimit {
+		s.failErr(w, r, tooMany(s.scanLimit))
 		return
 	}
 	rs, err := s.userResources(ctx, people, baseURL(r))
@@ -164,12 +144,7 @@ func (s *Server) manager(ctx context.Context, value, have string) (string, error
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, a licensing.Actor) {
 	ctx := r.Context()
-	body, err := readBody(w, r)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	res, err := scim.ParseResource(body, scim.UserSchema())
+	res, err := readResource(w, r, scim.UserSchema())
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -193,28 +168,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, a licensing.
 	s.writeUser(w, r, http.StatusCreated, store.Person{User: u, Identity: id})
 }
 
-// bodyID is the id a PUT body carries, if any: it may repeat the
-// resource's (Okta sends it) but not name another.
-func bodyID(body []byte) string {
-	var v struct {
-		ID any `json:"id"`
-	}
-	_ = json.Unmarshal(body, &v)
-	s, _ := v.ID.(string)
-	return s
-}
-
 func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, a licensing.Actor) {
-	body, err := readBody(w, r)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	if id := bodyID(body); id != "" && id != r.PathValue("id") {
-		s.failErr(w, r, &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.Mutability, Detail: "id is immutable"})
-		return
-	}
-	res, err := scim.ParseResource(body, scim.UserSchema())
+	res, err := readResource(w, r, scim.UserSchema())
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -223,12 +178,7 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, a licensing
 }
 
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, a licensing.Actor) {
-	body, err := readBody(w, r)
-	if err != nil {
-		s.failErr(w, r, err)
-		return
-	}
-	ops, err := scim.DecodePatch(body)
+	ops, err := readPatch(w, r)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -282,17 +232,20 @@ func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, a licensing.
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, a licensing.Actor) {
 	ctx := r.Context()
 	received := s.store.Now()
-	p, err := s.person(ctx, r.PathValue("id"))
+	key := r.PathValue("id")
+	p, err := s.person(ctx, key)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	if !matches(r.Header.Get("If-Match"), p.Identity.Version) {
-		s.failErr(w, r, errPrecondition)
-		return
-	}
 	err = s.leaver(ctx, a, p.User.ID, "delete", received, func() error {
-		if err := s.store.DeleteUser(ctx, a, p.User.ID); err != nil {
+		err := s.store.DeleteUserIf(ctx, a, p.User.ID, func(u licensing.User, id store.Identity) error {
+			if !matches(r.Header.Get("If-Match"), id.Version) {
+				return errPrecondition
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		s.reconcile(ctx, a, true)
@@ -306,21 +259,21 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, a licensing.
 }
 
 // leaver times an identity provider's call about a leaver: received is when
-// the call arrived, revoke does (or finishes) the revocations, and the event
-// is completed when it returns. The timing is best effort: a failure to
-// record it is logged, never turned into a failed call.
+// the call arrived, revoke does (or finishes) the revocations, and the time
+// it returns is when the last seat went. The event is recorded only once
+// the revocations succeeded, so a refused call writes nothing; recording it
+// is best effort, logged and never turned into a failed call.
 func (s *Server) leaver(ctx context.Context, a licensing.Actor, userID, kind string, received time.Time, revoke func() error) error {
-	ev, recErr := s.store.RecordProvisioning(ctx, a, userID, kind, received)
-	if recErr != nil {
-		s.log.Warn("scim: record provisioning", "user", userID, "err", recErr)
-	}
 	if err := revoke(); err != nil {
 		return err
 	}
-	if recErr == nil {
-		if err := s.store.CompleteProvisioning(ctx, a, ev, s.store.Now()); err != nil {
-			s.log.Warn("scim: complete provisioning", "user", userID, "err", err)
-		}
+	done := s.store.Now()
+	ev, err := s.store.RecordProvisioning(ctx, a, userID, kind, received)
+	if err == nil {
+		err = s.store.CompleteProvisioning(ctx, a, ev, done)
+	}
+	if err != nil {
+		s.log.Warn("scim: record leaver timing", "user", userID, "kind", kind, "err", err)
 	}
 	return nil
 }

@@ -57,6 +57,7 @@ func userResource(p store.Person, groups []store.GroupRef, base string) scim.Res
 	for _, e := range id.Emails {
 		m := map[string]any{"value": e.Value}
 		set(m, "type", e.Type)
+		set(m, "display", e.Display)
 		if e.Primary {
 			m["primary"] = true
 		}
@@ -130,7 +131,10 @@ func userFromResource(r scim.Resource, old licensing.User, manager string) (lice
 	u.ExternalID = str(r["externalId"])
 	u.DisplayName = str(r["displayName"])
 	u.EmployeeType = str(r["userType"])
-	u.Active = true
+	// A joiner without "active" is active; a person whose update leaves it
+	// out (a PUT without it, a PATCH removing it) keeps their state, so a
+	// leaver is never switched back on by omission.
+	u.Active = old.ID == "" || old.Active
 	if b, ok := r["active"].(bool); ok {
 		u.Active = b
 	}
@@ -145,7 +149,7 @@ func userFromResource(r scim.Resource, old licensing.User, manager string) (lice
 		m, _ := e.(map[string]any)
 		if v := str(m["value"]); v != "" {
 			p, _ := m["primary"].(bool)
-			id.Emails = append(id.Emails, store.Email{Value: v, Type: strings.ToLower(str(m["type"])), Primary: p})
+			id.Emails = append(id.Emails, store.Email{Value: v, Type: strings.ToLower(str(m["type"])), Primary: p, Display: str(m["display"])})
 		}
 	}
 	u.Email = mainEmail(id.Emails)

@@ -20,7 +20,7 @@ func testUserLifecycle(t *testing.T, e *env) {
 		"userName":     "Ann@Example.com",
 		"externalId":   "ext-ann",
 		"name":         map[string]any{"givenName": "Ann", "familyName": "Lee", "formatted": "Ann Lee"},
-		"emails":       []any{map[string]any{"value": "ann@example.com", "type": "work", "primary": true}},
+		"emails":       []any{map[string]any{"value": "ann@example.com", "type": "work", "primary": true, "display": "Ann (work)"}},
 		"title":        "Service desk analyst",
 		"phoneNumbers": []any{map[string]any{"value": "+44 20 1234", "type": "work"}},
 		"password":     "never-stored",
@@ -46,7 +46,8 @@ func testUserLifecycle(t *testing.T, e *env) {
 		}
 	}
 	if get(r.Body, enterpriseURN, "manager", "value") != boss || get(r.Body, seatkeeperURN, "jobCode") != "ITSD-2" ||
-		get(r.Body, "name", "formatted") != "Ann Lee" || get(r.Body, "phoneNumbers", 0, "value") != "+44 20 1234" {
+		get(r.Body, "name", "formatted") != "Ann Lee" || get(r.Body, "phoneNumbers", 0, "value") != "+44 20 1234" ||
+		get(r.Body, "emails", 0, "display") != "Ann (work)" {
 		t.Errorf("attributes not kept: %s", r)
 	}
 	u, _, err := e.st.GetIdentity(t.Context(), id)
@@ -80,7 +81,33 @@ func testUserLifecycle(t *testing.T, e *env) {
 	if pt.Body["displayName"] != "Ann L." {
 		t.Errorf("PATCH: %s", pt)
 	}
-	e.do("DELETE", "/Users/"+id, nil).must(t, http.StatusNoContent)
+	before := e.auditCount()
+	e.do("DELETE", "/Users/"+id, nil, "If-Match", `W/"1"`).scimError(t, http.StatusPreconditionFailed, "")
+	if e.auditCount() != before {
+		t.Error("a refused DELETE wrote to the audit log")
+	}
+	e.do("DELETE", "/Users/"+id, nil, "If-Match", get(pt.Body, "meta", "version").(string)).must(t, http.StatusNoContent)
 	e.do("GET", "/Users/"+id, nil).scimError(t, http.StatusNotFound, "")
 	e.do("DELETE", "/Users/"+id, nil).scimError(t, http.StatusNotFound, "")
+}
+
+// TestLeaverStaysInactive: an update that leaves "active" out (a PUT
+// without it, a PATCH removing it) never switches a leaver back on.
+func TestLeaverStaysInactive(t *testing.T) {
+	e := newEnv(t)
+	id := e.user(map[string]any{"userName": "leaver@example.com"})
+	patch := func(op map[string]any) resp {
+		return e.do("PATCH", "/Users/"+id, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"}, "Operations": []any{op}}).must(t, http.StatusOK)
+	}
+	patch(map[string]any{"op": "replace", "path": "active", "value": false})
+	if r := patch(map[string]any{"op": "remove", "path": "active"}); r.Body["active"] != false {
+		t.Errorf("remove active reactivated the leaver: %s", r)
+	}
+	r := e.do("PUT", "/Users/"+id, map[string]any{"schemas": []string{userURN}, "userName": "leaver@example.com", "title": "Gone"}).must(t, http.StatusOK)
+	if r.Body["active"] != false {
+		t.Errorf("PUT without active reactivated the leaver: %s", r)
+	}
+	if u, err := e.st.GetUser(t.Context(), id); err != nil || u.Active {
+		t.Errorf("stored leaver %+v, %v", u, err)
+	}
 }

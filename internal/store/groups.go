@@ -421,10 +421,24 @@ func (s *Store) editMembers(ctx context.Context, a licensing.Actor, key string, 
 // DeleteGroup removes a group and takes it out of its members' groups,
 // audited as group.delete. Codes: CodeNotFound.
 func (s *Store) DeleteGroup(ctx context.Context, a licensing.Actor, key string) error {
-	return s.write(ctx, func(t *tx) error {
-		g, err := t.lockGroup(key)
-		if err != nil {
+	_, err := s.DeleteGroupIf(ctx, a, key, nil)
+	return err
+}
+
+// DeleteGroupIf is DeleteGroup when check, given the group as locked in the
+// transaction, returns nil (SCIM's If-Match); it returns the group as it
+// was, so its former members can be reconciled.
+func (s *Store) DeleteGroupIf(ctx context.Context, a licensing.Actor, key string, check func(Group) error) (Group, error) {
+	var g Group
+	err := s.write(ctx, func(t *tx) error {
+		var err error
+		if g, err = t.lockGroup(key); err != nil {
 			return err
+		}
+		if check != nil {
+			if err := check(g); err != nil {
+				return err
+			}
 		}
 		if _, err := t.setMembers(a, g, g.Members, nil); err != nil {
 			return err
@@ -434,4 +448,5 @@ func (s *Store) DeleteGroup(ctx context.Context, a licensing.Actor, key string) 
 		}
 		return t.record(a, "group.delete", "group:"+g.DisplayName, "ok", string(mustJSON(map[string]any{"id": g.ID})))
 	})
+	return g, err
 }

@@ -16,6 +16,7 @@ type Email struct {
 	Value   string `json:"value"`
 	Type    string `json:"type,omitempty"`
 	Primary bool   `json:"primary,omitempty"`
+	Display string `json:"display,omitempty"`
 }
 
 // Identity is what the identity provider says of a person beyond what the

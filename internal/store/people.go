@@ -239,10 +239,21 @@ func (s *Store) UpdateUserFunc(ctx context.Context, a licensing.Actor, key strin
 // DeleteUser removes a person after revoking every seat and ending every
 // lease and session; their history stays.
 func (s *Store) DeleteUser(ctx context.Context, a licensing.Actor, key string) error {
+	return s.DeleteUserIf(ctx, a, key, nil)
+}
+
+// DeleteUserIf is DeleteUser when check, given the person as locked in the
+// transaction, returns nil (SCIM's If-Match); its error is returned as is.
+func (s *Store) DeleteUserIf(ctx context.Context, a licensing.Actor, key string, check func(licensing.User, Identity) error) error {
 	return s.write(ctx, func(t *tx) error {
-		u, err := t.userLock(key, t.s.d.ForUpdate)
+		u, id, err := findIdentity(t.queryRow, key, t.s.d.ForUpdate)
 		if err != nil {
 			return err
+		}
+		if check != nil {
+			if err := check(u, id); err != nil {
+				return err
+			}
 		}
 		if err := t.revokeEverything(a, u.ID, "deleted"); err != nil {
 			return err
