@@ -159,6 +159,20 @@ func (t *tx) ruleGain(a licensing.Actor, c entitle.Change, out *Applied) error {
 		out.Skipped++
 		return nil
 	}
+	if u.Kind == licensing.KindService {
+		// The planner never grants a service account a seat; should a diff
+		// ask for one anyway, an agent or module seat is still refused, as
+		// PutMember refuses it (people working through one account would
+		// share one licence).
+		var tier string
+		if err := t.queryRow(`SELECT tier FROM skus WHERE key = ?`, p.SKU).Scan(&tier); err != nil {
+			return fmt.Errorf("store: rule grant: %w", err)
+		}
+		if tier == string(licensing.TierFulfiller) || tier == string(licensing.TierModule) {
+			out.Skipped++
+			return nil
+		}
+	}
 	// Rows the person has in any pool of the SKU: an active one means the
 	// SKU is held already; a pending rule or group row elsewhere gives way
 	// to this gain (the diff's "replacing a pending row").

@@ -53,6 +53,19 @@ func reconcileTests() []testCase {
 			e.wantMembers("agents", map[string]string{"bob": "active rule:desk2 seat_freed", "cat": "pending rule:desk pool_full", "dan": "active manual"})
 			e.wantActions("rule.grant", "rule.pending", "rule.revoke", "rule.relabel")
 		}},
+		{"ApplyDiff never seats a service account", func(e *env) {
+			e.agent()
+			e.named("agents", 2)
+			svc, err := e.s.CreateUser(e.ctx, e.admin, licensing.User{UserName: "hub", Kind: licensing.KindService, Active: true})
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			res, err := e.s.ApplyDiff(e.ctx, e.admin, entitle.Diff{Gains: []entitle.Change{{User: svc.ID, UserName: "hub", SKU: "agent", Pool: "agents", Rule: "desk"}}})
+			if err != nil || res.Granted != 0 || res.Skipped != 1 {
+				e.t.Fatalf("ApplyDiff(service account gain) = %+v, %v; want skipped", res, err)
+			}
+			e.wantMembers("agents", map[string]string{})
+		}},
 	}
 }
 
