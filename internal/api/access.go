@@ -18,7 +18,6 @@ import (
 const (
 	sourceRule  = "rule"
 	sourceGroup = "scim-group"
-	groupPrefix = sourceGroup + ":"
 )
 
 // matchedJSON is what of a person a rule's conditions matched.
@@ -106,7 +105,7 @@ func (s *Server) accessFilter(r *http.Request, defLimit, maxLimit int) (store.Ac
 		f.Source = v
 	case v == sourceRule || v == sourceGroup:
 		f.SourcePrefix = v + ":"
-	case len(v) > len(entitle.SourcePrefix) && strings.HasPrefix(v, entitle.SourcePrefix), len(v) > len(groupPrefix) && strings.HasPrefix(v, groupPrefix):
+	case len(v) > len(entitle.SourcePrefix) && strings.HasPrefix(v, entitle.SourcePrefix), len(v) > len(entitle.GroupPrefix) && strings.HasPrefix(v, entitle.GroupPrefix):
 		f.Source = v
 	default:
 		return f, licensing.FieldErrorf(licensing.CodeInvalid, "source", "source must be manual, rule, scim-group, rule:RULE_ID or scim-group:NAME")
@@ -257,7 +256,7 @@ func (ex *explainer) why(u licensing.User, m licensing.Member) whyJSON {
 	if m.Source == licensing.SourceManual {
 		return whyJSON{Kind: "manual", GrantedBy: m.GrantedBy}
 	}
-	if g, ok := strings.CutPrefix(m.Source, groupPrefix); ok {
+	if g, ok := entitle.GroupOf(m.Source); ok {
 		return whyJSON{Kind: sourceGroup, Group: g}
 	}
 	id, ok := entitle.RuleOf(m.Source)

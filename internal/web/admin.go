@@ -59,7 +59,15 @@ type poolRow struct {
 	Near     bool
 	Holders  []string
 	Capacity int
+	// Waiting are the grants pending a seat of this pool, longest waiting
+	// first (DESIGN §3.6: shown to admins, as Entra shows CountViolation).
+	Waiting []licensing.Member
+	// MoreWaiting counts those not listed.
+	MoreWaiting int
 }
+
+// waitingShown bounds the pending grants a pool card lists.
+const waitingShown = 20
 
 func (p *Pages) console(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -71,7 +79,8 @@ func (p *Pages) console(w http.ResponseWriter, r *http.Request) {
 	pools, err := st.ListPools(ctx)
 	usage, err2 := st.Usage(ctx)
 	leases, err3 := st.ActiveLeases(ctx, "")
-	if err := firstErr(err, err2, err3); err != nil {
+	pending, err4 := st.PendingMembers(ctx)
+	if err := firstErr(err, err2, err3, err4); err != nil {
 		p.log.Error("console", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -88,13 +97,20 @@ func (p *Pages) console(w http.ResponseWriter, r *http.Request) {
 		}
 		holders[l.Pool] = append(holders[l.Pool], name)
 	}
+	waiting := map[string][]licensing.Member{}
+	for _, m := range pending {
+		waiting[m.Pool] = append(waiting[m.Pool], m)
+	}
 	rows := make([]poolRow, 0, len(pools))
 	for _, pl := range pools {
 		u := byPool[pl.ID]
 		sku, _ := p.svc.Engine.SKU(pl.SKU)
 		h := holders[pl.ID]
 		sort.Strings(h)
-		rows = append(rows, poolRow{Pool: pl, SKUName: sku.Name, Usage: u, Near: seats.NearCapacity(pl, u.Held), Holders: h, Capacity: u.Capacity})
+		row := poolRow{Pool: pl, SKUName: sku.Name, Usage: u, Near: seats.NearCapacity(pl, u.Held), Holders: h, Capacity: u.Capacity}
+		w := waiting[pl.ID]
+		row.Waiting, row.MoreWaiting = w[:min(len(w), waitingShown)], max(0, len(w)-waitingShown)
+		rows = append(rows, row)
 	}
 	recent, err := p.recentAudit(ctx, 25)
 	if err != nil {

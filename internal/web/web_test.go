@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seatkeeper/seatkeeper/internal/entitle"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/provision"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
@@ -191,6 +193,47 @@ func seedDesk(t *testing.T, e *env) (hostile licensing.User, named licensing.Use
 		t.Fatalf("PutMember named: %v", err)
 	}
 	return hostile, named
+}
+
+// TestConsoleShowsPendingGrants: a rule grant waiting for a seat of a full
+// named pool is shown on the pool's card with its reason, and goes when a
+// seat frees and the grant is filled.
+func TestConsoleShowsPendingGrants(t *testing.T) {
+	e := newEnv(t)
+	_, named := seedDesk(t, e)
+	ctx := context.Background()
+	a := licensing.System("test")
+	for _, n := range []string{"olga", "pete"} {
+		if _, err := e.st.CreateUser(ctx, a, licensing.User{UserName: n + "@example.com", JobCode: "ITSD-1", Kind: licensing.KindPerson, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, err := provision.ToRecord(entitle.Rule{ID: "desk", Enabled: true, When: entitle.Condition{JobCode: []string{"ITSD-*"}}, Grant: []entitle.Grant{{SKU: "agent", Model: licensing.ModelNamed}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.CreateRule(ctx, a, rec); err != nil {
+		t.Fatal(err)
+	}
+	r := &provision.Reconciler{Store: e.st}
+	if _, err := r.ReconcileAll(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	c := e.browser()
+	e.signIn(c)
+	sec := poolSection(t, e.do(c, "GET", "/admin", nil, "").Body, "desk-named")
+	if !strings.Contains(sec, "Waiting for a seat (1): pete@example.com") || !strings.Contains(sec, "rule:desk, pool_full") {
+		t.Fatalf("desk-named card does not show pete waiting: %s", sec)
+	}
+	if err := e.st.DeleteMember(ctx, a, "desk-named", named.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.FillPending(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if sec := poolSection(t, e.do(c, "GET", "/admin", nil, "").Body, "desk-named"); strings.Contains(sec, "Waiting for a seat") {
+		t.Errorf("the filled grant is still shown waiting: %s", sec)
+	}
 }
 
 // poolSection returns the console's card for one pool.
