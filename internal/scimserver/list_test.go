@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/seatkeeper/seatkeeper/internal/scimserver"
@@ -112,7 +113,7 @@ func testListPagingSortingProjection(t *testing.T, e *env) {
 			}
 			seen = append(seen, userNames(r)...)
 		}
-		if len(seen) != 23 || !slices.IsSortedFunc(seen, func(a, b string) int { return -cmpStr(a, b) }) {
+		if len(seen) != 23 || !slices.IsSortedFunc(seen, func(a, b string) int { return -strings.Compare(a, b) }) {
 			t.Fatalf("filter %q: pages gave %v", filter, seen)
 		}
 	}
@@ -147,15 +148,6 @@ func testListPagingSortingProjection(t *testing.T, e *env) {
 	}
 }
 
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
 
 func TestGroups(t *testing.T) { bothStores(t, testGroups) }
 
