@@ -148,7 +148,6 @@ func testListPagingSortingProjection(t *testing.T, e *env) {
 	}
 }
 
-
 func TestGroups(t *testing.T) { bothStores(t, testGroups) }
 
 func testGroups(t *testing.T, e *env) {
