@@ -129,10 +129,12 @@ func TestAccessReview(t *testing.T) {
 		t.Errorf("last audit entry = %v, want report.view of report:access-review by token:auditor", last)
 	}
 
-	// A leaver disappears from the holders at once.
+	// A leaver disappears from the holders at once, and the seat bob
+	// leaves goes to cid, who was waiting for it.
 	e.must(200, "PUT", "/api/v1/users/bob@example.com", `{"user_name":"bob@example.com","job_code":"ITSD-3","department":"IT","groups":["desk-eu"],"active":false}`)
 	got, _ := e.review("")
-	wantRows(t, "after bob left", got, rowAnn, rowCidWait, rowDeeFlt)
+	rowCidSeated := `cid agents-named agent named active "seat_freed" rule:desk-agents {"kind":"rule","rule":"desk-agents","rule_version":1,"matched":{"job_code":"ITSD-2","department":"IT","groups":["desk-eu"]}} []`
+	wantRows(t, "after bob left", got, rowAnn, rowCidSeated, rowDeeFlt)
 	if got, _ := e.review("?user=bob@example.com"); len(got) != 0 {
 		t.Errorf("bob still holds %v", got)
 	}

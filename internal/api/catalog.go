@@ -276,6 +276,7 @@ func (s *Server) createPool(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.settle(r, true) // a new pool may seat grants waiting for its SKU
 	s.writePool(w, r, p.ID, http.StatusCreated)
 }
 
@@ -294,6 +295,7 @@ func (s *Server) updatePool(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.settle(r, true) // more seats (or none in force any more) change who waits
 	s.writePool(w, r, id, http.StatusOK)
 }
 

@@ -103,6 +103,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.settle(r, false, u.ID)
 	writeJSON(w, http.StatusCreated, userOut(u))
 }
 
@@ -133,6 +134,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.settle(r, !u.Active, u.ID)
 	writeJSON(w, http.StatusOK, userOut(u))
 }
 
@@ -141,6 +143,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.settle(r, true)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -205,5 +208,6 @@ func (s *Server) deleteMember(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.settle(r, true)
 	w.WriteHeader(http.StatusNoContent)
 }

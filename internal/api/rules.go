@@ -19,9 +19,7 @@ type (
 
 func previewOut(d entitle.Diff) rulePreviewJSON { return provision.DiffJSON(d) }
 
-func (s *Server) reconciler() *provision.Reconciler {
-	return &provision.Reconciler{Store: s.store, Log: s.log}
-}
+func (s *Server) reconciler() *provision.Reconciler { return s.rec }
 
 // ruleIn decodes a rule body strictly and checks it: the rule on its own
 // (entitle's Validate), then that every granted SKU exists.

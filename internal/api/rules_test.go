@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -199,4 +200,41 @@ func TestRulesScopes(t *testing.T) {
 	}
 	wantError(t, e.request("GET", "/api/v1/rules", "", nil), 401, "unauthorized", "-")
 	e.must(200, "GET", "/api/v1/rules/desk-agents", nil)
+}
+
+// TestWritesAboutPeopleSettleRuleGrants: people created or changed through
+// the API follow the rules at once, and a seat freed through the API goes
+// to the grant waiting for it in the same call, not at the next pass.
+func TestWritesAboutPeopleSettleRuleGrants(t *testing.T) {
+	e := seedRules(t)
+	e.must(201, "POST", "/api/v1/rules", deskAgentsRule) // bob and one more take the two free seats
+	waiting := func() []string {
+		var out []string
+		for _, m := range e.members("agents-named") {
+			if strings.HasSuffix(m, " pending") {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	if w := waiting(); len(w) == 0 {
+		t.Fatalf("nobody waits after the rule: %v", e.members("agents-named"))
+	}
+	// A joiner created through the API with a desk job code is planned at
+	// once: the pool is full, so they wait too.
+	e.must(201, "POST", "/api/v1/users", `{"user_name":"fay@example.com","job_code":"ITSD-1","department":"IT"}`)
+	if !slices.Contains(e.members("agents-named"), "fay rule:desk-agents pending") {
+		t.Fatalf("fay after her creation: %v", e.members("agents-named"))
+	}
+	// Revoking ann's manual seat gives it to the longest waiting grant.
+	before := len(waiting())
+	e.must(204, "DELETE", "/api/v1/pools/agents-named/members/ann@example.com", nil)
+	if after := len(waiting()); after != before-1 {
+		t.Fatalf("waiting %d → %d after a seat freed, want one fewer: %v", before, after, e.members("agents-named"))
+	}
+	// A larger pool seats the rest.
+	e.must(200, "PUT", "/api/v1/pools/agents-named", `{"sku":"agent","model":"named","seats":10,"monthly_price":95}`)
+	if w := waiting(); len(w) != 0 {
+		t.Fatalf("still waiting after the pool grew: %v", w)
+	}
 }

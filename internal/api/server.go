@@ -14,6 +14,7 @@ import (
 
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/provision"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
@@ -35,11 +36,14 @@ type Server struct {
 	// a database read per call was a measurable share of a checkout.
 	tokens sync.Map // hash -> cachedToken
 	integs integrations
+	// rec keeps rule grants in line after writes about people and rules.
+	rec *provision.Reconciler
 }
 
 // New returns the API handler.
 func New(svc *seats.Service, dsk *desk.Service, log *slog.Logger) *Server {
-	s := &Server{seats: svc, store: svc.Store, engine: svc.Engine, desk: dsk, log: log, mux: http.NewServeMux()}
+	s := &Server{seats: svc, store: svc.Store, engine: svc.Engine, desk: dsk, log: log, mux: http.NewServeMux(),
+		rec: &provision.Reconciler{Store: svc.Store, Log: log}}
 	s.metrics = newMetrics(svc)
 	s.routes()
 	return s
@@ -128,6 +132,15 @@ func (s *Server) Authenticate(r *http.Request, scope string) (licensing.Actor, e
 		return licensing.Actor{}, licensing.Errorf(licensing.CodeForbidden, "token scope %q may not call %s", tok.Scope, r.URL.Path)
 	}
 	return licensing.Actor{Name: "token:" + tok.Name, Source: RemoteIP(r)}, nil
+}
+
+// settle reconciles the people a committed write touched and gives freed
+// seats to pending grants (provision.Reconciler.Settle). The write stands
+// either way; a failure is logged and retried by the periodic filler.
+func (s *Server) settle(r *http.Request, freed bool, ids ...string) {
+	if err := s.rec.Settle(r.Context(), actorOf(r), freed, ids...); err != nil {
+		s.log.Warn("reconcile after a write", "path", r.URL.Path, "people", len(ids), "err", err)
+	}
 }
 
 // tokenTTL bounds how long a revocation made by another process may take to

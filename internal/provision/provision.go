@@ -234,6 +234,20 @@ func (r *Reconciler) ReconcilePeople(ctx context.Context, a licensing.Actor, use
 	return all, errors.Join(errs...)
 }
 
+// Settle is what every write about people calls after it committed:
+// reconcile the people it touched (by id) against the rules and group
+// grants, then, when the write freed seats (freed) or the reconciliation
+// revoked some, give them to pending grants at once rather than at the
+// next periodic pass.
+func (r *Reconciler) Settle(ctx context.Context, a licensing.Actor, freed bool, userIDs ...string) error {
+	d, err := r.ReconcilePeople(ctx, a, userIDs)
+	if freed || len(d.Losses) > 0 {
+		_, ferr := r.FillPending(ctx, a)
+		err = errors.Join(err, ferr)
+	}
+	return err
+}
+
 func hasChanges(d entitle.Diff) bool {
 	return len(d.Gains)+len(d.Losses)+len(d.Pending)+len(d.Relabels) > 0
 }

@@ -282,20 +282,12 @@ func baseURL(r *http.Request) string {
 
 func timeString(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// reconcile brings the given people's rule grants in line after a change;
-// when that (or the change itself, freed) released seats, pending grants
-// are filled at once rather than at the next periodic pass. The change
-// itself is committed; a failure here is logged and left to the periodic
-// filler, not reported as a failed write (the identity provider would
-// retry a write that succeeded).
+// reconcile settles the people a committed change touched (see
+// provision.Reconciler.Settle). A failure is logged and left to the
+// periodic filler, not reported as a failed write: the identity provider
+// would retry a write that succeeded.
 func (s *Server) reconcile(ctx context.Context, a licensing.Actor, freed bool, ids ...string) {
-	d, err := s.rec.ReconcilePeople(ctx, a, ids)
-	if err != nil {
+	if err := s.rec.Settle(ctx, a, freed, ids...); err != nil {
 		s.log.Warn("scim: reconcile", "people", len(ids), "err", err)
-	}
-	if freed || len(d.Losses) > 0 {
-		if _, err := s.rec.FillPending(ctx, a); err != nil {
-			s.log.Warn("scim: fill pending grants", "err", err)
-		}
 	}
 }
