@@ -51,8 +51,9 @@ func (s *Store) CreateIntegration(ctx context.Context, a licensing.Actor, name s
 	var secret string
 	err := s.write(ctx, func(t *tx) error {
 		if t.s.d.LockKey != nil {
-			// Orders concurrent creates of one name (and checkIdentity's).
-			if err := t.s.d.LockKey(t.ctx, t.Tx, "identity"); err != nil {
+			// Orders concurrent creates of one name; checkIdentity then
+			// locks the service account's keys.
+			if err := t.s.d.LockKey(t.ctx, t.Tx, "integration:"+name); err != nil {
 				return err
 			}
 		}

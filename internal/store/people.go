@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,13 +130,25 @@ func userArgs(u licensing.User) []any {
 // that already name someone else: a person must resolve to one identity
 // everywhere, or decisions and seats would follow the wrong person.
 func (t *tx) checkIdentity(u licensing.User) error {
+	fields := []struct{ field, value string }{{"user_name", u.UserName}, {"email", u.Email}, {"employee_id", u.EmployeeID}, {"external_id", u.ExternalID}}
 	if t.s.d.LockKey != nil {
-		// Two concurrent creates must not both take one email or ID.
-		if err := t.s.d.LockKey(t.ctx, t.Tx, "identity"); err != nil {
-			return err
+		// Two concurrent writes must not both take one email or ID: each
+		// locks the values it claims (any field may clash with any other),
+		// in one order, so writes of different people never wait on each
+		// other, as an identity provider's initial import needs.
+		var keys []string
+		for _, f := range fields {
+			if f.value != "" {
+				keys = append(keys, strings.ToLower(f.value))
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range slices.Compact(keys) {
+			if err := t.s.d.LockKey(t.ctx, t.Tx, "identity:"+k); err != nil {
+				return err
+			}
 		}
 	}
-	fields := []struct{ field, value string }{{"user_name", u.UserName}, {"email", u.Email}, {"employee_id", u.EmployeeID}, {"external_id", u.ExternalID}}
 	for _, f := range fields {
 		if f.value == "" {
 			continue

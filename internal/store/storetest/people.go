@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
@@ -74,6 +75,40 @@ func userTests() []testCase {
 			}
 			if len(list) != 1 {
 				e.t.Errorf("ListUsers after refused duplicates = %v, want only ann", names(list))
+			}
+		}},
+		{"concurrent_creates_claim_each_key_once", func(e *env) {
+			// Eight writers race for one email, under different user names
+			// (and one whose user name is another's external ID): exactly
+			// one of each clash wins, whichever field it is in.
+			var wg sync.WaitGroup
+			errs := make([]error, 8)
+			for i := range 8 {
+				wg.Go(func() {
+					u := licensing.User{UserName: fmt.Sprintf("racer%d", i), Email: "shared@example.com", Kind: licensing.KindPerson, Active: true}
+					if i == 7 {
+						u = licensing.User{UserName: "x-ext", Kind: licensing.KindPerson, Active: true}
+					}
+					if i == 6 {
+						u = licensing.User{UserName: "racer6", ExternalID: "X-EXT", Kind: licensing.KindPerson, Active: true}
+					}
+					_, errs[i] = e.s.CreateUser(e.ctx, e.admin, u)
+				})
+			}
+			wg.Wait()
+			won := 0
+			for i, err := range errs[:6] {
+				if err == nil {
+					won++
+				} else if licensing.ErrorCode(err) != licensing.CodeConflict {
+					e.t.Errorf("racer %d: %v, want a conflict or success", i, err)
+				}
+			}
+			if won != 1 {
+				e.t.Errorf("%d writers took shared@example.com, want 1 (%v)", won, errs[:6])
+			}
+			if (errs[6] == nil) == (errs[7] == nil) {
+				e.t.Errorf("external ID x-ext vs user name x-ext: %v and %v, want exactly one to win", errs[6], errs[7])
 			}
 		}},
 		{"invalid", func(e *env) {
