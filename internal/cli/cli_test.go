@@ -473,28 +473,49 @@ func TestDemoSeedOnly(t *testing.T) {
 	}
 }
 
+// serveForTest runs `serve` in-process on a free loopback port with cfg
+// (addr, log level and sweep filled in) until stop, which returns what
+// serve returned.
+func serveForTest(t *testing.T, env Env, cfg serveConfig) (addr string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	cfg.addr, cfg.logLevel, cfg.sweepEvery = "127.0.0.1:0", "error", time.Second
+	cfg.ready = func(a string) { ready <- a }
+	go func() { done <- serve(ctx, env, cfg, nil) }()
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve ended early: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatalf("serve did not become ready")
+	}
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				err = errors.New("serve did not stop")
+			}
+		})
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return addr, stop
+}
+
 // TestServeAnswersAndStops serves on port 0, checks health and the bootstrap
 // token, and stops cleanly when the context ends.
 func TestServeAnswersAndStops(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "serve.db")
 	var out, errOut syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		env := Env{Getenv: noenv, Stdout: &out, Stderr: &errOut}
-		done <- serve(ctx, env, serveConfig{addr: "127.0.0.1:0", db: db, logLevel: "error", sweepEvery: time.Second,
-			ready: func(a string) { ready <- a }}, nil)
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("serve ended early: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not become ready")
-	}
+	addr, stop := serveForTest(t, Env{Getenv: noenv, Stdout: &out, Stderr: &errOut}, serveConfig{db: db})
 	resp, err := http.Get("http://" + addr + "/healthz")
 	if err != nil {
 		t.Fatalf("GET /healthz: %v", err)
@@ -514,14 +535,8 @@ func TestServeAnswersAndStops(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
 		t.Errorf("GET / without cookie: %d %q, want 303 to /signin", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after cancel: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not stop")
+	if err := stop(); err != nil {
+		t.Errorf("serve after cancel: %v", err)
 	}
 	if !strings.Contains(errOut.String(), "first start: admin token") || !strings.Contains(errOut.String(), "sk_") {
 		t.Errorf("first start did not print a bootstrap token: %s", errOut.String())

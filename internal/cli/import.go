@@ -59,10 +59,10 @@ func runImport(ctx context.Context, env Env, args []string) error {
 		BatchSize:         *batch,
 		Progress:          p.update,
 		// The entitlement rules follow every committed batch, as they
-		// follow SCIM changes.
-		Reconcile: func(ctx context.Context, ids []string) error {
-			_, err := rec.ReconcilePeople(ctx, actor, ids)
-			return err
+		// follow SCIM and API changes, and a leaver's seats go to the
+		// grants waiting for them.
+		Reconcile: func(ctx context.Context, ids []string, freed bool) error {
+			return rec.Settle(ctx, actor, freed, ids...)
 		},
 	}
 	stats, err := im.Run(ctx, in)

@@ -126,3 +126,23 @@ func TestImportReconcilesRules(t *testing.T) {
 		t.Errorf("desk members after import = %v, want ann and bob active, cid pending, dee none", states)
 	}
 }
+
+// TestImportLeaverSeatGoesToWaitingGrant: a row deactivating a seat holder
+// frees the seat, and the same import gives it to the grant waiting for it.
+func TestImportLeaverSeatGoesToWaitingGrant(t *testing.T) {
+	db := rulesDB(t) // two desk seats, three ITSD people
+	if r := runIn(t, deskRule, "rules", "create", "--db", db, "-"); r.err != nil {
+		t.Fatalf("rules create: %v\n%s", r.err, r.stderr)
+	}
+	_, before, _ := snapshot(t, db)
+	if want := []string{"ann active rule:desk-agents", "bob active rule:desk-agents", "cid pending rule:desk-agents"}; strings.Join(before, ",") != strings.Join(want, ",") {
+		t.Fatalf("desk before = %v, want %v", before, want)
+	}
+	if r := runIn(t, "user_name,active\nann@example.com,false\n", "import", "--db", db, "-"); r.err != nil {
+		t.Fatalf("import: %v\n%s", r.err, r.stderr)
+	}
+	_, after, _ := snapshot(t, db)
+	if want := []string{"bob active rule:desk-agents", "cid active rule:desk-agents"}; strings.Join(after, ",") != strings.Join(want, ",") {
+		t.Errorf("desk after ann left = %v, want %v", after, want)
+	}
+}

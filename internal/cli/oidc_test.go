@@ -83,24 +83,8 @@ func TestServeOffersOIDCSignin(t *testing.T) {
 	if err := os.WriteFile(secret, []byte(m.ClientSecret), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		env := Env{Getenv: noenv, Stdout: io.Discard, Stderr: io.Discard}
-		done <- serve(ctx, env, serveConfig{addr: "127.0.0.1:0", db: filepath.Join(t.TempDir(), "serve.db"), logLevel: "error", sweepEvery: time.Second,
-			oidc:  oidcFlags{issuer: m.Issuer(), clientID: m.ClientID, secretFile: secret, redirectURL: "http://127.0.0.1/signin/oidc/callback", name: "Mock", scopes: "profile,email"},
-			ready: func(a string) { ready <- a }}, nil)
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("serve ended early: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not become ready")
-	}
+	addr, stop := serveForTest(t, Env{Getenv: noenv, Stdout: io.Discard, Stderr: io.Discard}, serveConfig{db: filepath.Join(t.TempDir(), "serve.db"),
+		oidc: oidcFlags{issuer: m.Issuer(), clientID: m.ClientID, secretFile: secret, redirectURL: "http://127.0.0.1/signin/oidc/callback", name: "Mock", scopes: "profile,email"}})
 	resp, err := http.Get("http://" + addr + "/signin")
 	if err != nil {
 		t.Fatalf("GET /signin: %v", err)
@@ -110,8 +94,7 @@ func TestServeOffersOIDCSignin(t *testing.T) {
 	if !strings.Contains(string(body), "Sign in with Mock") {
 		t.Errorf("GET /signin: %d, no OIDC button; body %.500s", resp.StatusCode, body)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("serve: %v", err)
 	}
 }

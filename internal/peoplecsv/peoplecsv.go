@@ -56,8 +56,10 @@ type Importer struct {
 	// BatchSize is the rows per transaction (500 when 0).
 	BatchSize int
 	// Reconcile, when set, is called with the ids of the people each
-	// committed batch created or updated (entitlement rules follow them).
-	Reconcile func(ctx context.Context, userIDs []string) error
+	// committed batch created or updated (entitlement rules follow them);
+	// freed tells whether it deactivated anyone, whose seats pending grants
+	// may take.
+	Reconcile func(ctx context.Context, userIDs []string, freed bool) error
 	// Progress, when set, is called after every batch.
 	Progress func(Stats)
 }
@@ -91,6 +93,7 @@ func (im *Importer) Run(ctx context.Context, r io.Reader) (Stats, error) {
 			return err
 		}
 		var ids []string
+		freed := false
 		for i, r := range res {
 			switch r.Outcome {
 			case store.RowCreated:
@@ -106,6 +109,7 @@ func (im *Importer) Run(ctx context.Context, r io.Reader) (Stats, error) {
 			}
 			if r.Deactivated {
 				st.Deactivated++
+				freed = true
 			}
 			if r.UserID != "" {
 				keep[r.UserID] = true
@@ -118,7 +122,7 @@ func (im *Importer) Run(ctx context.Context, r io.Reader) (Stats, error) {
 			}
 		}
 		if im.Reconcile != nil && !im.DryRun && len(ids) > 0 {
-			if err := im.Reconcile(ctx, ids); err != nil {
+			if err := im.Reconcile(ctx, ids, freed); err != nil {
 				return fmt.Errorf("reconcile: %w", err)
 			}
 		}
@@ -172,7 +176,7 @@ func (im *Importer) Run(ctx context.Context, r io.Reader) (Stats, error) {
 		}
 		st.Deactivated += len(gone)
 		if im.Reconcile != nil && !im.DryRun && len(gone) > 0 {
-			if err := im.Reconcile(ctx, gone); err != nil {
+			if err := im.Reconcile(ctx, gone, true); err != nil {
 				return st, fmt.Errorf("reconcile: %w", err)
 			}
 		}

@@ -138,7 +138,7 @@ func TestImport(t *testing.T) {
 		"boss@example.com,,E0,,,,true,,Boss\n"
 	var batches [][]string
 	st := importString(t, s, in, func(im *peoplecsv.Importer) {
-		im.Reconcile = func(_ context.Context, ids []string) error { batches = append(batches, ids); return nil }
+		im.Reconcile = func(_ context.Context, ids []string, _ bool) error { batches = append(batches, ids); return nil }
 	})
 	// eve is written without her manager, and her line reported.
 	if st.Rows != 7 || st.Created != 4 || st.Failed != 4 {

@@ -154,8 +154,10 @@ func readResource(w http.ResponseWriter, r *http.Request, schema *scim.Schema) (
 	if err != nil {
 		return nil, err
 	}
-	if id := bodyID(body); r.Method == http.MethodPut && id != "" && id != r.PathValue("id") {
-		return nil, &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.Mutability, Detail: "id is immutable"}
+	if r.Method == http.MethodPut {
+		if id := bodyID(body); id != "" && id != r.PathValue("id") {
+			return nil, &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.Mutability, Detail: "id is immutable"}
+		}
 	}
 	return scim.ParseResource(body, schema)
 }
