@@ -35,8 +35,13 @@ type Dialect struct {
 	// SkipLocked is appended to the slot search so concurrent checkouts pick
 	// different free slots instead of queueing on one.
 	SkipLocked string
-	// Types fills the {{serial}} and {{float}} tokens of the migrations.
+	// Types fills the {{serial}}, {{float}} and {{blob}} tokens of the
+	// migrations.
 	Types map[string]string
+	// ReadTx opens a read-only transaction that sees one snapshot
+	// (PostgreSQL needs REPEATABLE READ for that; SQLite's WAL reader has
+	// one anyway).
+	ReadTx *sql.TxOptions
 	// LockKey takes a transaction-scoped lock on a name (e.g. the audit chain
 	// or a group limit); nil where the database has one writer.
 	LockKey func(ctx context.Context, tx *sql.Tx, key string) error

@@ -22,7 +22,7 @@ import (
 func Dialect() store.Dialect {
 	return store.Dialect{
 		Name:        "sqlite",
-		Types:       map[string]string{"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "float": "REAL"},
+		Types:       map[string]string{"serial": "INTEGER PRIMARY KEY AUTOINCREMENT", "float": "REAL", "blob": "BLOB"},
 		IsUnique:    isUnique,
 		IsRetryable: isBusy,
 		// modernc's driver re-parses SQL on every call without this.
