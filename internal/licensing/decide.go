@@ -36,10 +36,11 @@ func (e *Engine) Decide(userKey, capability, sessionID string) Decision {
 	// so a denied request never keeps a seat alive. A fixed array: no
 	// allocation on the allow path.
 	var used [4]*leaseView
-	nUsed := 0
+	var named [4]int
+	nUsed, nNamed := 0, 0
 	for i := range cv.needs {
 		n := &cv.needs[i]
-		via, checkout, lease := e.seatFor(c, p, n, &clk)
+		via, checkout, lease, seat := e.seatFor(c, p, n, &clk)
 		if via.Kind != "" {
 			if i == 0 {
 				first = via
@@ -48,6 +49,10 @@ func (e *Engine) Decide(userKey, capability, sessionID string) Decision {
 				used[nUsed] = lease
 				nUsed++
 			}
+			if seat >= 0 && nNamed < len(named) {
+				named[nNamed] = seat
+				nNamed++
+			}
 			continue
 		}
 		return e.deny(c, p, cv, i, checkout, sess, &clk)
@@ -55,14 +60,26 @@ func (e *Engine) Decide(userKey, capability, sessionID string) Decision {
 	for _, l := range used[:nUsed] {
 		l.touched.Store(clk.get().UnixNano())
 	}
+	// A named seat's last use: stored only when the coarse clock moved, so
+	// repeated decisions read a shared line and never write it.
+	if nNamed > 0 {
+		now := e.coarse.Load()
+		for _, i := range named[:nNamed] {
+			if p.used[i].Load() != now {
+				p.used[i].Store(now)
+			}
+		}
+	}
 	return Decision{Allow: true, Via: first, User: id}
 }
 
-// seatFor finds the cheapest seat of p that satisfies n: a named seat first,
-// then a held lease. It returns the cheapest registered concurrent pool as
-// checkout when only a lease could serve.
-func (e *Engine) seatFor(c *catalogView, p *personView, n *need, clk *clock) (Via, string, *leaseView) {
+// seatFor finds the cheapest seat of p that satisfies n: a named seat first
+// (with its index in p.pools, else -1), then a held lease. It returns the
+// cheapest registered concurrent pool as checkout when only a lease could
+// serve.
+func (e *Engine) seatFor(c *catalogView, p *personView, n *need, clk *clock) (Via, string, *leaseView, int) {
 	var best *poolView
+	bestAt := -1
 	var conc *poolView
 	for i, id := range p.pools {
 		var pv *poolView
@@ -76,14 +93,14 @@ func (e *Engine) seatFor(c *catalogView, p *personView, n *need, clk *clock) (Vi
 		}
 		if pv.Model == ModelNamed {
 			if best == nil || pv.MonthlyPrice < best.MonthlyPrice {
-				best = pv
+				best, bestAt = pv, i
 			}
 		} else if conc == nil || pv.MonthlyPrice < conc.MonthlyPrice {
 			conc = pv
 		}
 	}
 	if best != nil {
-		return Via{Kind: ViaNamed, Pool: best.ID, SKU: best.SKU}, "", nil
+		return Via{Kind: ViaNamed, Pool: best.ID, SKU: best.SKU}, "", nil, bestAt
 	}
 	var lease *leaseView
 	var lp *poolView
@@ -97,12 +114,12 @@ func (e *Engine) seatFor(c *catalogView, p *personView, n *need, clk *clock) (Vi
 		}
 	}
 	if lease != nil {
-		return Via{Kind: ViaConcurrent, Pool: lp.ID, SKU: lp.SKU, Lease: lease.ID}, "", lease
+		return Via{Kind: ViaConcurrent, Pool: lp.ID, SKU: lp.SKU, Lease: lease.ID}, "", lease, -1
 	}
 	if conc != nil {
-		return Via{}, conc.ID, nil
+		return Via{}, conc.ID, nil, -1
 	}
-	return Via{}, "", nil
+	return Via{}, "", nil, -1
 }
 
 // deny builds the denial for the first unmet need i. A checkout is only
@@ -113,7 +130,7 @@ func (e *Engine) deny(c *catalogView, p *personView, cv *capView, i int, checkou
 	module, unmet := false, false
 	for j := i; j < len(cv.needs); j++ {
 		n := &cv.needs[j]
-		v, co, _ := e.seatFor(c, p, n, clk)
+		v, co, _, _ := e.seatFor(c, p, n, clk)
 		if v.Kind != "" || co != "" {
 			continue
 		}

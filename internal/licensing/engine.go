@@ -20,9 +20,13 @@ type personView struct {
 	cat      *catalogView
 	resolved []*poolView
 	pools    []string // pool ids of active assignments and registrations
-	leases   []*leaseView
-	aliases  []string
-	user     User
+	// used is, per entry of pools, the last decision (unix seconds of the
+	// engine's coarse clock) allowed under that named seat, not yet
+	// flushed; views copied for a lease change share it.
+	used    []atomic.Int64
+	leases  []*leaseView
+	aliases []string
+	user    User
 	// gen counts the writes to this person, so a reload read from the store
 	// is only installed if no newer write came in meanwhile.
 	gen uint64
@@ -51,6 +55,9 @@ type Engine struct {
 	aliases  *shardMap[string]
 	sessions *shardMap[*sessionView]
 	writeMu  sync.Mutex // orders person writes so alias updates stay consistent
+	// coarse is a clock (unix seconds) moved on by Tick, so marking a
+	// named seat's last use costs Decide a load, not a clock reading.
+	coarse atomic.Int64
 	// ended remembers recently ended leases (under writeMu) so a late
 	// PutLease of one, published out of order, cannot bring it back.
 	ended endedLeases
@@ -92,8 +99,13 @@ func NewEngine(now func() time.Time) *Engine {
 	}
 	c, _ := compileCatalog(nil, nil, Policy{})
 	e.catalog.Store(c)
+	e.coarse.Store(now().Unix())
 	return e
 }
+
+// Tick moves the clock that stamps named seats' last use on to now; the
+// background flush calls it, so last use is exact to the flush interval.
+func (e *Engine) Tick(now time.Time) { e.coarse.Store(now.Unix()) }
 
 // SetCatalog replaces SKUs, pools and policy at once.
 func (e *Engine) SetCatalog(skus []SKU, pools []Pool, policy Policy) error {
@@ -154,6 +166,7 @@ func (e *Engine) buildPerson(p Person) *personView {
 			v.leases = append(v.leases, &leaseView{Lease: l})
 		}
 	}
+	v.used = make([]atomic.Int64, len(v.pools))
 	v.resolved = make([]*poolView, len(v.pools))
 	for i, id := range v.pools {
 		v.resolved[i] = v.cat.pools[id] // nil when unknown: skipped
@@ -221,6 +234,15 @@ func (e *Engine) putLocked(p Person, v *personView) {
 
 // carryTouches keeps unflushed activity across a rebuild of the person.
 func carryTouches(old, v *personView) {
+	for i, op := range old.pools {
+		if t := old.used[i].Load(); t != 0 {
+			for j, np := range v.pools {
+				if np == op {
+					v.used[j].Store(t)
+				}
+			}
+		}
+	}
 	for _, ol := range old.leases {
 		for _, nl := range v.leases {
 			if nl.ID == ol.ID {
@@ -342,6 +364,27 @@ func (e *Engine) PeopleCount() int { return e.people.Len() }
 type LeaseTouch struct {
 	Lease string
 	At    time.Time
+}
+
+// NamedUse is a decision allowed under a named seat, not yet flushed.
+type NamedUse struct {
+	User, Pool string
+	At         time.Time
+}
+
+// TakeNamedUse returns the last use of each named seat seen since the last
+// call, so the caller can record it without a write per decision.
+func (e *Engine) TakeNamedUse() []NamedUse {
+	var out []NamedUse
+	e.people.Range(func(id string, v *personView) bool {
+		for i := range v.used {
+			if t := v.used[i].Swap(0); t != 0 {
+				out = append(out, NamedUse{User: id, Pool: v.pools[i], At: time.Unix(t, 0)})
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // TakeTouches returns lease activity recorded since the last call, so the

@@ -233,6 +233,14 @@ func (s *Service) flush(ctx context.Context) {
 	if err := s.Store.TouchLeases(ctx, s.Engine.TakeTouches()); err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Error("flush lease activity", "err", err)
 	}
+	s.Engine.Tick(s.Store.Now())
+	var uses []store.NamedUse
+	for _, u := range s.Engine.TakeNamedUse() {
+		uses = append(uses, store.NamedUse{Pool: u.Pool, User: u.User, At: u.At})
+	}
+	if err := s.Store.RecordNamedUse(ctx, uses); err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Error("flush named seat use", "err", err)
+	}
 }
 
 func (s *Service) sweep(ctx context.Context) {

@@ -150,6 +150,9 @@ func (t *tx) importPerson(a licensing.Actor, r PersonRow, res *PersonResult) err
 		return err
 	}
 	res.Outcome, res.Deactivated = RowUpdated, old.Active && !u.Active
+	if res.Deactivated {
+		return t.timeLeaver(a, old.ID, "csv-deactivate", t.now)
+	}
 	return nil
 }
 
@@ -189,6 +192,9 @@ func (s *Store) DeactivatePeopleExcept(ctx context.Context, a licensing.Actor, k
 			u := old
 			u.Active = false
 			if _, _, err := t.updateIdentity(a, old, oldID, u, oldID); err != nil {
+				return err
+			}
+			if err := t.timeLeaver(a, id, "csv-missing", t.now); err != nil {
 				return err
 			}
 		}

@@ -318,6 +318,19 @@ func (s *Store) RecordProvisioning(ctx context.Context, a licensing.Actor, userI
 	return id, err
 }
 
+// timeLeaver records a leaver whose revocations were done in this
+// transaction (a CSV import's deactivation), so the evidence times CSV
+// leavers as it times the identity provider's.
+func (t *tx) timeLeaver(a licensing.Actor, userID, kind string, received time.Time) error {
+	var id int64
+	if err := t.queryRow(`INSERT INTO provisioning_events (user_id, kind, received_at, completed_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		userID, kind, micro(received), micro(t.now)).Scan(&id); err != nil {
+		return fmt.Errorf("store: time leaver: %w", err)
+	}
+	return t.record(a, "user.provision", "user:"+t.userName(userID), "completed",
+		string(mustJSON(map[string]any{"event": id, "kind": kind, "user_id": userID, "took_ms": t.now.Sub(received).Milliseconds()})))
+}
+
 // CompleteProvisioning notes when the event's last revocation was done.
 // Codes: CodeNotFound.
 func (s *Store) CompleteProvisioning(ctx context.Context, a licensing.Actor, eventID int64, completedAt time.Time) error {

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+)
+
+// QueuePlace is one ended or open place in a pool's queue.
+type QueuePlace struct {
+	Pool, User   string
+	Joined, Left time.Time // Left zero: still waiting
+	Seated       bool
+}
+
+// DenialTally counts a period's denials of one pool ("" for denials no
+// pool could have met, such as no_licence) and reason.
+type DenialTally struct {
+	Pool, Reason string
+	Count        int
+}
+
+// ReportFacts are the period's rows a report reads beside the kept days,
+// read in the same snapshot.
+type ReportFacts struct {
+	Queue      []QueuePlace
+	Denials    []DenialTally
+	Registered map[string]int // pool → people registered or assigned at some time in the period
+}
+
+// Facts reads the queue places, denial counts and registrations of
+// [from, to) in one read snapshot.
+func (s *Store) Facts(ctx context.Context, from, to time.Time) (ReportFacts, error) {
+	f := ReportFacts{Registered: map[string]int{}}
+	err := s.read(ctx, func(r *rtx) error {
+		rows, err := r.query(`SELECT pool_id, user_id, joined_at, left_at, seated FROM queue_history WHERE joined_at >= ? AND joined_at < ? ORDER BY joined_at`, micro(from), micro(to))
+		if err != nil {
+			return fmt.Errorf("store: queue history: %w", err)
+		}
+		for rows.Next() {
+			var q QueuePlace
+			var j, l int64
+			if err := rows.Scan(&q.Pool, &q.User, &j, &l, &q.Seated); err != nil {
+				rows.Close()
+				return err
+			}
+			q.Joined, q.Left = fromMicro(j), fromMicro(l)
+			f.Queue = append(f.Queue, q)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = r.query(`SELECT pool_id, reason, count(*) FROM denials WHERE at >= ? AND at < ? GROUP BY pool_id, reason ORDER BY pool_id, reason`, micro(from), micro(to))
+		if err != nil {
+			return fmt.Errorf("store: denial counts: %w", err)
+		}
+		for rows.Next() {
+			var d DenialTally
+			if err := rows.Scan(&d.Pool, &d.Reason, &d.Count); err != nil {
+				rows.Close()
+				return err
+			}
+			f.Denials = append(f.Denials, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = r.query(`SELECT pool_id, count(DISTINCT user_id) FROM members WHERE state = 'active' AND since < ? AND (revoked_at = 0 OR revoked_at >= ?) GROUP BY pool_id`, micro(to), micro(from))
+		if err != nil {
+			return fmt.Errorf("store: registered: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var pool string
+			var n int
+			if err := rows.Scan(&pool, &n); err != nil {
+				return err
+			}
+			f.Registered[pool] = n
+		}
+		return rows.Err()
+	})
+	return f, err
+}
+
+// NamedHolding is a current named seat with its last real use: the later
+// of the last decision the engine saw under it and the last session the
+// holder had since it was assigned.
+type NamedHolding struct {
+	Pool, SKU   string
+	User        licensing.User
+	Source      string
+	Since       time.Time
+	LastUsed    time.Time // zero: never used
+	MonthlyCost float64
+}
+
+// NamedHoldings lists every active named seat with its last use.
+func (s *Store) NamedHoldings(ctx context.Context) ([]NamedHolding, error) {
+	var out []NamedHolding
+	err := s.read(ctx, func(r *rtx) error {
+		rows, err := r.query(`SELECT m.pool_id, p.sku, m.user_id, u.user_name, u.display_name, u.groups, u.kind, m.source, m.since, m.last_used,
+			COALESCE((SELECT MAX(se.last_seen) FROM sessions se WHERE se.user_id = m.user_id AND se.started_at >= m.since), 0),
+			CASE WHEN p.monthly_price > 0 THEN p.monthly_price ELSE k.monthly_price END
+			FROM members m JOIN pools p ON p.id = m.pool_id JOIN skus k ON k.key = p.sku JOIN users u ON u.id = m.user_id
+			WHERE p.model = 'named' AND m.state = 'active' AND m.revoked_at = 0 ORDER BY m.pool_id, u.user_name_lower`)
+		if err != nil {
+			return fmt.Errorf("store: named holdings: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h NamedHolding
+			var groups, kind string
+			var since, used, seen int64
+			if err := rows.Scan(&h.Pool, &h.SKU, &h.User.ID, &h.User.UserName, &h.User.DisplayName, &groups, &kind, &h.Source, &since, &used, &seen, &h.MonthlyCost); err != nil {
+				return err
+			}
+			h.User.Groups = parseGroups(groups)
+			h.User.Kind = licensing.Kind(kind)
+			h.Since, h.LastUsed = fromMicro(since), fromMicro(max(used, seen))
+			out = append(out, h)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// NamedUse is a decision the engine allowed under a named seat.
+type NamedUse struct {
+	Pool, User string
+	At         time.Time
+}
+
+// RecordNamedUse writes the last use of named seats seen by the engine
+// since its last flush: one statement per seat per flush, however many
+// decisions there were, so the decision path never writes.
+func (s *Store) RecordNamedUse(ctx context.Context, uses []NamedUse) error {
+	if len(uses) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(t *tx) error {
+		for _, u := range uses {
+			if _, err := t.exec(`UPDATE members SET last_used = ? WHERE pool_id = ? AND user_id = ? AND revoked_at = 0 AND last_used < ?`,
+				micro(u.At), u.Pool, u.User, micro(u.At)); err != nil {
+				return fmt.Errorf("store: record named use: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// parseGroups reads a users.groups column; a malformed one reads as none.
+func parseGroups(v string) []string {
+	var g []string
+	if err := json.Unmarshal([]byte(v), &g); err != nil {
+		return nil
+	}
+	return g
+}
