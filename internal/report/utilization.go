@@ -1,8 +1,9 @@
 package report
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
 // Bucket sizes a report may group by.
@@ -48,22 +49,22 @@ func (o *Options) Validate() error {
 		o.Bucket = ByDay
 	case ByHour, ByDay, ByWeek, ByMonth:
 	default:
-		return &FieldError{Field: "bucket", Message: "bucket must be hour, day, week or month"}
+		return licensing.FieldErrorf(licensing.CodeInvalid, "bucket", "bucket must be hour, day, week or month")
 	}
 	if o.Tolerance == 0 {
 		o.Tolerance = DefaultTolerance
 	}
 	if o.Tolerance < 0 || o.Tolerance > RefusalHorizon {
-		return &FieldError{Field: "tolerance", Message: fmt.Sprintf("tolerance must be between 1s and %s", RefusalHorizon)}
+		return licensing.FieldErrorf(licensing.CodeInvalid, "tolerance", "tolerance must be between 1s and %s", RefusalHorizon)
 	}
 	if o.Working == (WorkingTime{}) {
 		o.Working = DefaultWorkingTime
 	}
 	if o.Working.From < 0 || o.Working.To > 24 || o.Working.From >= o.Working.To {
-		return &FieldError{Field: "working_hours", Message: "working hours must be FROM-TO with 0 <= FROM < TO <= 24"}
+		return licensing.FieldErrorf(licensing.CodeInvalid, "working_hours", "working hours must be FROM-TO with 0 <= FROM < TO <= 24")
 	}
 	if o.Bucket == ByHour && o.To.Sub(o.From) > 93*24*time.Hour {
-		return &FieldError{Field: "bucket", Message: "hourly buckets cover at most 93 days; choose day, week or month"}
+		return licensing.FieldErrorf(licensing.CodeInvalid, "bucket", "hourly buckets cover at most 93 days; choose day, week or month")
 	}
 	return nil
 }

@@ -117,6 +117,10 @@ func (s *Store) PutMember(ctx context.Context, a licensing.Actor, poolID, userKe
 		}
 		created = true
 		t.changed(PersonKey(u.ID))
+		if _, err := t.exec(`UPDATE dormant_notices SET state = ?, resolved_at = ?, resolved_by = ? WHERE pool_id = ? AND user_id = ? AND state = ?`,
+			NoticeRegranted, micro(t.now), a.Name, p.ID, u.ID, NoticeReclaimed); err != nil {
+			return fmt.Errorf("store: regrant: %w", err)
+		}
 		action := ifElse(p.Model == licensing.ModelNamed, "seat.assign", "pool.register")
 		return t.record(a, action, "pool:"+p.ID+"/user:"+u.UserName, ifElse(m.Reason == "", "ok", m.Reason), "source="+m.Source)
 	})

@@ -173,6 +173,12 @@ func (t *tx) ruleGain(a licensing.Actor, c entitle.Change, out *Applied) error {
 			return nil
 		}
 	}
+	// A dormant seat reclaimed stays reclaimed: the rule does not hand it
+	// straight back (an administrator undoes or assigns by hand).
+	if gone, err := t.dormantReclaimed(u.ID, p.SKU); err != nil || gone {
+		out.Skipped++
+		return err
+	}
 	// Rows the person has in any pool of the SKU: an active one means the
 	// SKU is held already; a pending rule or group row elsewhere gives way
 	// to this gain (the diff's "replacing a pending row").
@@ -259,7 +265,12 @@ func (t *tx) rulePending(a licensing.Actor, c entitle.Change, out *Applied) erro
 		out.Skipped++
 		return nil
 	}
-	if _, err := t.pool(c.Pool, false); err != nil {
+	pp, err := t.pool(c.Pool, false)
+	if err != nil {
+		return err
+	}
+	if gone, err := t.dormantReclaimed(c.User, pp.SKU); err != nil || gone {
+		out.Skipped++
 		return err
 	}
 	src := entitle.SourceOf(c.Rule)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/report"
 )
 
 // QueuePlace is one ended or open place in a pool's queue.
@@ -23,69 +24,91 @@ type DenialTally struct {
 	Count        int
 }
 
-// ReportFacts are the period's rows a report reads beside the kept days,
-// read in the same snapshot.
-type ReportFacts struct {
+// ReportData is everything a usage report reads, taken in one snapshot so
+// its figures agree with one another.
+type ReportData struct {
+	Now   time.Time
+	Pools []ReportPool
+	// Days are each pool's swept days overlapping the period.
+	Days       map[string][]report.Day
 	Queue      []QueuePlace
 	Denials    []DenialTally
 	Registered map[string]int // pool → people registered or assigned at some time in the period
+	Holdings   []NamedHolding
 }
 
-// Facts reads the queue places, denial counts and registrations of
-// [from, to) in one read snapshot.
-func (s *Store) Facts(ctx context.Context, from, to time.Time) (ReportFacts, error) {
-	f := ReportFacts{Registered: map[string]int{}}
+// ReportData reads the pools, days, queue places, denial counts,
+// registrations and named holdings of [from, to) in one read snapshot.
+func (s *Store) ReportData(ctx context.Context, from, to time.Time) (ReportData, error) {
+	d := ReportData{Now: s.now()}
 	err := s.read(ctx, func(r *rtx) error {
-		rows, err := r.query(`SELECT pool_id, user_id, joined_at, left_at, seated FROM queue_history WHERE joined_at >= ? AND joined_at < ? ORDER BY joined_at`, micro(from), micro(to))
-		if err != nil {
-			return fmt.Errorf("store: queue history: %w", err)
-		}
-		for rows.Next() {
-			var q QueuePlace
-			var j, l int64
-			if err := rows.Scan(&q.Pool, &q.User, &j, &l, &q.Seated); err != nil {
-				rows.Close()
-				return err
-			}
-			q.Joined, q.Left = fromMicro(j), fromMicro(l)
-			f.Queue = append(f.Queue, q)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		var err error
+		if d.Pools, err = r.reportPools(); err != nil {
 			return err
 		}
-		rows, err = r.query(`SELECT pool_id, reason, count(*) FROM denials WHERE at >= ? AND at < ? GROUP BY pool_id, reason ORDER BY pool_id, reason`, micro(from), micro(to))
-		if err != nil {
-			return fmt.Errorf("store: denial counts: %w", err)
-		}
-		for rows.Next() {
-			var d DenialTally
-			if err := rows.Scan(&d.Pool, &d.Reason, &d.Count); err != nil {
-				rows.Close()
-				return err
-			}
-			f.Denials = append(f.Denials, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if d.Days, err = r.usageDays(d.Pools, from, to, d.Now); err != nil {
 			return err
 		}
-		rows, err = r.query(`SELECT pool_id, count(DISTINCT user_id) FROM members WHERE state = 'active' AND since < ? AND (revoked_at = 0 OR revoked_at >= ?) GROUP BY pool_id`, micro(to), micro(from))
-		if err != nil {
-			return fmt.Errorf("store: registered: %w", err)
+		if err := r.facts(&d, from, to); err != nil {
+			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var pool string
-			var n int
-			if err := rows.Scan(&pool, &n); err != nil {
-				return err
-			}
-			f.Registered[pool] = n
-		}
-		return rows.Err()
+		d.Holdings, err = r.namedHoldings()
+		return err
 	})
-	return f, err
+	return d, err
+}
+
+// facts reads the queue places, denial counts and registrations of [from, to).
+func (r *rtx) facts(f *ReportData, from, to time.Time) error {
+	f.Registered = map[string]int{}
+	rows, err := r.query(`SELECT pool_id, user_id, joined_at, left_at, seated FROM queue_history WHERE joined_at >= ? AND joined_at < ? ORDER BY joined_at`, micro(from), micro(to))
+	if err != nil {
+		return fmt.Errorf("store: queue history: %w", err)
+	}
+	for rows.Next() {
+		var q QueuePlace
+		var j, l int64
+		if err := rows.Scan(&q.Pool, &q.User, &j, &l, &q.Seated); err != nil {
+			rows.Close()
+			return err
+		}
+		q.Joined, q.Left = fromMicro(j), fromMicro(l)
+		f.Queue = append(f.Queue, q)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = r.query(`SELECT pool_id, reason, count(*) FROM denials WHERE at >= ? AND at < ? GROUP BY pool_id, reason ORDER BY pool_id, reason`, micro(from), micro(to))
+	if err != nil {
+		return fmt.Errorf("store: denial counts: %w", err)
+	}
+	for rows.Next() {
+		var d DenialTally
+		if err := rows.Scan(&d.Pool, &d.Reason, &d.Count); err != nil {
+			rows.Close()
+			return err
+		}
+		f.Denials = append(f.Denials, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = r.query(`SELECT pool_id, count(DISTINCT user_id) FROM members WHERE state = 'active' AND since < ? AND (revoked_at = 0 OR revoked_at >= ?) GROUP BY pool_id`, micro(to), micro(from))
+	if err != nil {
+		return fmt.Errorf("store: registered: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pool string
+		var n int
+		if err := rows.Scan(&pool, &n); err != nil {
+			return err
+		}
+		f.Registered[pool] = n
+	}
+	return rows.Err()
 }
 
 // NamedHolding is a current named seat with its last real use: the later
@@ -104,30 +127,37 @@ type NamedHolding struct {
 func (s *Store) NamedHoldings(ctx context.Context) ([]NamedHolding, error) {
 	var out []NamedHolding
 	err := s.read(ctx, func(r *rtx) error {
-		rows, err := r.query(`SELECT m.pool_id, p.sku, m.user_id, u.user_name, u.display_name, u.groups, u.kind, m.source, m.since, m.last_used,
-			COALESCE((SELECT MAX(se.last_seen) FROM sessions se WHERE se.user_id = m.user_id AND se.started_at >= m.since), 0),
-			CASE WHEN p.monthly_price > 0 THEN p.monthly_price ELSE k.monthly_price END
-			FROM members m JOIN pools p ON p.id = m.pool_id JOIN skus k ON k.key = p.sku JOIN users u ON u.id = m.user_id
-			WHERE p.model = 'named' AND m.state = 'active' AND m.revoked_at = 0 ORDER BY m.pool_id, u.user_name_lower`)
-		if err != nil {
-			return fmt.Errorf("store: named holdings: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var h NamedHolding
-			var groups, kind string
-			var since, used, seen int64
-			if err := rows.Scan(&h.Pool, &h.SKU, &h.User.ID, &h.User.UserName, &h.User.DisplayName, &groups, &kind, &h.Source, &since, &used, &seen, &h.MonthlyCost); err != nil {
-				return err
-			}
-			h.User.Groups = parseGroups(groups)
-			h.User.Kind = licensing.Kind(kind)
-			h.Since, h.LastUsed = fromMicro(since), fromMicro(max(used, seen))
-			out = append(out, h)
-		}
-		return rows.Err()
+		var err error
+		out, err = r.namedHoldings()
+		return err
 	})
 	return out, err
+}
+
+func (r *rtx) namedHoldings() ([]NamedHolding, error) {
+	var out []NamedHolding
+	rows, err := r.query(`SELECT m.pool_id, p.sku, m.user_id, u.user_name, u.display_name, u.groups, u.kind, m.source, m.since, m.last_used,
+		COALESCE((SELECT MAX(se.last_seen) FROM sessions se WHERE se.user_id = m.user_id AND se.started_at >= m.since), 0),
+		CASE WHEN p.monthly_price > 0 THEN p.monthly_price ELSE k.monthly_price END
+		FROM members m JOIN pools p ON p.id = m.pool_id JOIN skus k ON k.key = p.sku JOIN users u ON u.id = m.user_id
+		WHERE p.model = 'named' AND m.state = 'active' AND m.revoked_at = 0 ORDER BY m.pool_id, u.user_name_lower`)
+	if err != nil {
+		return nil, fmt.Errorf("store: named holdings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h NamedHolding
+		var groups, kind string
+		var since, used, seen int64
+		if err := rows.Scan(&h.Pool, &h.SKU, &h.User.ID, &h.User.UserName, &h.User.DisplayName, &groups, &kind, &h.Source, &since, &used, &seen, &h.MonthlyCost); err != nil {
+			return nil, err
+		}
+		h.User.Groups = parseGroups(groups)
+		h.User.Kind = licensing.Kind(kind)
+		h.Since, h.LastUsed = fromMicro(since), fromMicro(max(used, seen))
+		out = append(out, h)
+	}
+	return out, rows.Err()
 }
 
 // NamedUse is a decision the engine allowed under a named seat.

@@ -106,80 +106,64 @@ func (s *Store) ForgetUsage(ctx context.Context, from time.Time) error {
 	})
 }
 
-// ReportPool describes a pool as the reports show it.
-type ReportPool struct {
-	ID, SKU, Model   string
-	Seats, Overdraft int
-}
-
-// UsageDays returns every pool's days overlapping [from, to): the kept
+// usageDays returns every pool's days overlapping [from, to): the kept
 // ones as stored and the rest (today, or days not rolled up yet) swept live
-// from the history, all in one read snapshot.
-func (s *Store) UsageDays(ctx context.Context, from, to time.Time) ([]ReportPool, map[string][]report.Day, error) {
-	now := s.now()
+// from the history.
+func (r *rtx) usageDays(pools []reportPool, from, to, now time.Time) (map[string][]report.Day, error) {
 	from = report.DayStart(from)
 	if !to.Equal(report.DayStart(to)) {
 		to = report.DayStart(to).AddDate(0, 0, 1)
 	}
-	var pools []ReportPool
 	out := map[string][]report.Day{}
-	err := s.read(ctx, func(r *rtx) error {
-		rp, err := r.reportPools()
-		if err != nil {
-			return err
+	kept := map[string]map[int64]bool{}
+	rows, err := r.query(`SELECT pool_id, day, data FROM usage_days WHERE day >= ? AND day < ?`, micro(from), micro(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: usage days: %w", err)
+	}
+	for rows.Next() {
+		var pool string
+		var day int64
+		var data []byte
+		if err := rows.Scan(&pool, &day, &data); err != nil {
+			rows.Close()
+			return nil, err
 		}
-		kept := map[string]map[int64]bool{}
-		rows, err := r.query(`SELECT pool_id, day, data FROM usage_days WHERE day >= ? AND day < ?`, micro(from), micro(to))
+		d, err := report.DecodeDay(pool, data)
 		if err != nil {
-			return fmt.Errorf("store: usage days: %w", err)
+			continue // another encoding: swept again below
 		}
-		for rows.Next() {
-			var pool string
-			var day int64
-			var data []byte
-			if err := rows.Scan(&pool, &day, &data); err != nil {
-				rows.Close()
-				return err
+		if kept[pool] == nil {
+			kept[pool] = map[int64]bool{}
+		}
+		kept[pool][day] = true
+		out[pool] = append(out[pool], d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	end := to
+	if lim := report.DayStart(now).AddDate(0, 0, 1); end.After(lim) {
+		end = lim
+	}
+	for _, p := range pools {
+		// Sweep each run of days not kept in one read.
+		for day := from; day.Before(end); {
+			if kept[p.ID][micro(day)] {
+				day = day.AddDate(0, 0, 1)
+				continue
 			}
-			d, err := report.DecodeDay(pool, data)
+			stop := day
+			for stop.Before(end) && !kept[p.ID][micro(stop)] {
+				stop = stop.AddDate(0, 0, 1)
+			}
+			days, err := r.buildDays(p, day, stop, now)
 			if err != nil {
-				continue // another encoding: swept again below
+				return nil, err
 			}
-			if kept[pool] == nil {
-				kept[pool] = map[int64]bool{}
-			}
-			kept[pool][day] = true
-			out[pool] = append(out[pool], d)
+			out[p.ID] = append(out[p.ID], days...)
+			day = stop
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		end := to
-		if lim := report.DayStart(now).AddDate(0, 0, 1); end.After(lim) {
-			end = lim
-		}
-		for _, p := range rp {
-			pools = append(pools, ReportPool{ID: p.ID, SKU: p.SKU, Model: p.Model, Seats: p.Seats, Overdraft: p.Overdraft})
-			// Sweep each run of days not kept in one read.
-			for day := from; day.Before(end); {
-				if kept[p.ID][micro(day)] {
-					day = day.AddDate(0, 0, 1)
-					continue
-				}
-				stop := day
-				for stop.Before(end) && !kept[p.ID][micro(stop)] {
-					stop = stop.AddDate(0, 0, 1)
-				}
-				days, err := r.buildDays(p, day, stop, now)
-				if err != nil {
-					return err
-				}
-				out[p.ID] = append(out[p.ID], days...)
-				day = stop
-			}
-		}
-		return nil
-	})
-	return pools, out, err
+	}
+	return out, nil
 }

@@ -9,15 +9,25 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/report"
 )
 
-// reportPool is what the day sweep needs of a pool.
-type reportPool struct {
-	ID, SKU, Model  string
+// ReportPool is a pool as the reports see it: its contract line with the
+// price that applies (the pool's, else its SKU's) and the SKU's tier.
+type ReportPool struct {
+	ID, SKU, Model   string
+	Tier             licensing.Tier
 	Seats, Overdraft int
-	Created         time.Time
+	Starts, Ends     time.Time
+	IdleTimeout      time.Duration
+	Linger           time.Duration
+	MonthlyPrice     float64
+	Created          time.Time
 }
 
+type reportPool = ReportPool
+
 func (r *rtx) reportPools() ([]reportPool, error) {
-	rows, err := r.query(`SELECT id, sku, model, seats, overdraft, created_at FROM pools ORDER BY id`)
+	rows, err := r.query(`SELECT p.id, p.sku, p.model, k.tier, p.seats, p.overdraft, p.starts, p.ends, p.idle_timeout_ms, p.linger_ms,
+		CASE WHEN p.monthly_price > 0 THEN p.monthly_price ELSE k.monthly_price END, p.created_at
+		FROM pools p JOIN skus k ON k.key = p.sku ORDER BY p.id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: report pools: %w", err)
 	}
@@ -25,11 +35,14 @@ func (r *rtx) reportPools() ([]reportPool, error) {
 	var out []reportPool
 	for rows.Next() {
 		var p reportPool
-		var created int64
-		if err := rows.Scan(&p.ID, &p.SKU, &p.Model, &p.Seats, &p.Overdraft, &created); err != nil {
+		var tier string
+		var starts, ends, idle, linger, created int64
+		if err := rows.Scan(&p.ID, &p.SKU, &p.Model, &tier, &p.Seats, &p.Overdraft, &starts, &ends, &idle, &linger, &p.MonthlyPrice, &created); err != nil {
 			return nil, err
 		}
-		p.Created = fromMicro(created)
+		p.Tier = licensing.Tier(tier)
+		p.Starts, p.Ends, p.Created = fromMicro(starts), fromMicro(ends), fromMicro(created)
+		p.IdleTimeout, p.Linger = time.Duration(idle)*time.Millisecond, time.Duration(linger)*time.Millisecond
 		out = append(out, p)
 	}
 	return out, rows.Err()

@@ -116,6 +116,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Reconcile", reconcileTests()},
 		{"GroupGrant", groupGrantTests()},
 		{"Access", accessTests()},
+		{"Reports", reportTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

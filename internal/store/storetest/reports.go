@@ -1,0 +1,119 @@
+package storetest
+
+import (
+	"reflect"
+	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/report"
+	"github.com/seatkeeper/seatkeeper/internal/store"
+)
+
+func reportTests() []testCase {
+	return []testCase{
+		{"usage_days_from_sessions_kept_equal_live", func(e *env) {
+			e.agent()
+			e.concurrent("float", 2, func(p *licensing.Pool) { p.Queue = &licensing.QueueConfig{OfferTTL: time.Hour} })
+			ann, bob, cy := e.user("ann"), e.user("bob"), e.user("cy")
+			e.member("float", ann, bob, cy)
+			a := e.start(ann, "float")
+			e.clock.Advance(30 * time.Minute)
+			b := e.start(bob, "float")
+			e.clock.Advance(15 * time.Minute)
+			e.refused(cy, licensing.CodeMaxedOut, "float") // queued
+			e.clock.Advance(5 * time.Minute)
+			e.end(a) // 09:50
+			e.start(cy, "float") // seated after 5 minutes in the queue
+			e.clock.Advance(10 * time.Minute)
+			e.end(b) // 10:00
+			e.clock.Advance(26 * time.Hour)
+			day := report.DayStart(Epoch)
+			live, err := e.s.ReportData(e.ctx, day, day.AddDate(0, 0, 1))
+			if err != nil {
+				e.t.Fatalf("ReportData: %v", err)
+			}
+			n, err := e.s.RollupUsage(e.ctx)
+			if err != nil || n < 1 {
+				e.t.Fatalf("RollupUsage = %d, %v", n, err)
+			}
+			kept, err := e.s.ReportData(e.ctx, day, day.AddDate(0, 0, 1))
+			if err != nil {
+				e.t.Fatalf("ReportData: %v", err)
+			}
+			if !reflect.DeepEqual(live.Days["float"], kept.Days["float"]) {
+				e.t.Fatalf("kept day differs from the live sweep:\n kept %+v\n live %+v", kept.Days["float"], live.Days["float"])
+			}
+			d := kept.Days["float"][0]
+			// 09:00-09:30 one held, 09:30-10:00 two (cy takes ann's seat at 09:50), then cy alone.
+			h9 := d.Hours[9]
+			if !reflect.DeepEqual(h9.Levels, []report.Level{{Held: 1, Seconds: 1800}, {Held: 2, Seconds: 1800}}) || h9.Starts != 3 {
+				e.t.Fatalf("09:00 = %+v", h9)
+			}
+			if len(d.Refusals) != 1 || d.Refusals[0].MetAfter != 300 {
+				e.t.Fatalf("refusals = %+v, want cy's met after 300 s", d.Refusals)
+			}
+			if len(kept.Queue) != 1 || !kept.Queue[0].Seated || kept.Queue[0].Left.Sub(kept.Queue[0].Joined) != 5*time.Minute {
+				e.t.Fatalf("queue history = %+v, want one place seated after 5 minutes", kept.Queue)
+			}
+			if kept.Registered["float"] != 3 {
+				e.t.Fatalf("registered = %v", kept.Registered)
+			}
+			if again, err := e.s.RollupUsage(e.ctx); err != nil || again != 0 {
+				e.t.Fatalf("second RollupUsage = %d, %v; want nothing new", again, err)
+			}
+		}},
+		{"named_use_and_dormant_reclaim_undo", func(e *env) {
+			e.agent()
+			e.named("named", 2)
+			ann, bob, cy := e.user("ann"), e.user("bob", "on-call"), e.user("cy")
+			e.member("named", ann, bob)
+			if err := e.s.RecordNamedUse(e.ctx, []store.NamedUse{{Pool: "named", User: ann.ID, At: Epoch.Add(time.Hour)}}); err != nil {
+				e.t.Fatal(err)
+			}
+			if _, err := e.s.PutDormantPolicy(e.ctx, e.admin, store.DormantPolicy{Pool: "named", IdleDays: 30, GraceDays: 7, Action: store.DormantReclaim, UndoDays: 14, ExemptGroups: []string{"on-call"}}); err != nil {
+				e.t.Fatal(err)
+			}
+			bad := store.DormantPolicy{Pool: "named", IdleDays: 0, Action: store.DormantReclaim}
+			if _, err := e.s.PutDormantPolicy(e.ctx, e.admin, bad); codeOf(err) != licensing.CodeInvalid {
+				e.t.Fatalf("idle_days 0: %v", err)
+			}
+			// Within the window nobody is warned.
+			e.clock.Advance(20 * 24 * time.Hour)
+			if out, err := e.s.SweepDormant(e.ctx, e.admin); err != nil || out.Warned != 0 {
+				e.t.Fatalf("sweep at 20 days = %+v, %v", out, err)
+			}
+			e.clock.Advance(11 * 24 * time.Hour)
+			out, err := e.s.SweepDormant(e.ctx, e.admin)
+			if err != nil || out.Warned != 1 {
+				e.t.Fatalf("sweep at 31 days = %+v, %v; want ann warned (bob is exempt)", out, err)
+			}
+			notices, _ := e.s.DormantNotices(e.ctx, store.NoticeFilter{User: ann.ID, OpenOnly: true})
+			if len(notices) != 1 || notices[0].State != store.NoticeWarned || !notices[0].LastUsed.Equal(Epoch.Add(time.Hour)) {
+				e.t.Fatalf("ann's notices = %+v", notices)
+			}
+			e.clock.Advance(8 * 24 * time.Hour)
+			if out, err = e.s.SweepDormant(e.ctx, e.admin); err != nil || out.Reclaimed != 1 || out.Users[0] != ann.ID {
+				e.t.Fatalf("sweep after grace = %+v, %v", out, err)
+			}
+			if got := e.members("named"); len(got) != 1 {
+				e.t.Fatalf("members after reclaim = %v", got)
+			}
+			e.wantActions("seat.dormant_warn", "seat.dormant_reclaim")
+			// The seat goes to cy; the undo then finds it taken.
+			e.member("named", cy)
+			err = e.s.UndoReclaim(e.ctx, e.admin, notices[0].ID)
+			wantCode(e.t, "UndoReclaim with the seat taken", err, licensing.CodeMaxedOut)
+			if err := e.s.DeleteMember(e.ctx, e.admin, "named", cy.UserName); err != nil {
+				e.t.Fatal(err)
+			}
+			if err := e.s.UndoReclaim(e.ctx, e.admin, notices[0].ID); err != nil {
+				e.t.Fatalf("UndoReclaim: %v", err)
+			}
+			if got := e.members("named"); len(got) != 2 {
+				e.t.Fatalf("members after undo = %v", got)
+			}
+			wantCode(e.t, "UndoReclaim twice", e.s.UndoReclaim(e.ctx, e.admin, notices[0].ID), licensing.CodeConflict)
+			wantCode(e.t, "UndoReclaim unknown", e.s.UndoReclaim(e.ctx, e.admin, "dmt_nope"), licensing.CodeNotFound)
+		}},
+	}
+}
