@@ -8,14 +8,16 @@ import (
 
 var day0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC) // a Monday
 
-func at(h, m int) time.Time { return day0.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+func at(h, m int) time.Time {
+	return day0.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+}
 
 func TestBuildDaySweepsHolds(t *testing.T) {
 	in := DayInput{Pool: "p", Start: day0, Seats: 2, Capacity: 3,
 		Held: []Hold{
 			{Person: "a", Start: at(9, 0), End: at(10, 0), Logout: true},
 			{Person: "b", Start: at(9, 30), End: at(11, 0)},
-			{Person: "c", Start: at(9, 45), End: at(10, 15)},   // overdraft for 15 minutes
+			{Person: "c", Start: at(9, 45), End: at(10, 15)},          // overdraft for 15 minutes
 			{Person: "d", Start: day0.Add(-time.Hour), End: at(1, 0)}, // from the day before
 		},
 		Refusals: []RawRefusal{{Person: "e", At: at(9, 50), Met: at(9, 55)}, {Person: "f", At: at(9, 51)}},

@@ -55,9 +55,9 @@ type PoolUsage struct {
 // UsageReport is the utilization (and denials) report.
 type UsageReport struct {
 	Header
-	Tolerance   string        `json:"tolerance"`
-	Working     string        `json:"working_hours"`
-	Pools       []PoolUsage   `json:"pools"`
+	Tolerance string      `json:"tolerance"`
+	Working   string      `json:"working_hours"`
+	Pools     []PoolUsage `json:"pools"`
 	// Unpooled are denials no pool could have met (no_licence,
 	// module_missing, inactive, …), by reason.
 	Unpooled []ReasonCount `json:"unpooled_denials"`

@@ -22,7 +22,7 @@ func reportTests() []testCase {
 			e.clock.Advance(15 * time.Minute)
 			e.refused(cy, licensing.CodeMaxedOut, "float") // queued
 			e.clock.Advance(5 * time.Minute)
-			e.end(a) // 09:50
+			e.end(a)             // 09:50
 			e.start(cy, "float") // seated after 5 minutes in the queue
 			e.clock.Advance(10 * time.Minute)
 			e.end(b) // 10:00
