@@ -31,6 +31,8 @@ var statusOf = map[string]int{
 	licensing.CodeTooLarge:            http.StatusRequestEntityTooLarge,
 	licensing.CodeRateLimited:         http.StatusTooManyRequests,
 	licensing.CodeInternal:            http.StatusInternalServerError,
+	licensing.CodeLinkExpired:         http.StatusGone,
+	licensing.CodeLinkRevoked:         http.StatusGone,
 }
 
 // Status is the HTTP status an error code is answered with, here and on

@@ -24,6 +24,10 @@ const (
 	CodeTooLarge            = "request_too_large"
 	CodeRateLimited         = "rate_limited"
 	CodeInternal            = "internal"
+	// A share link past its expiry, or revoked (410: it existed, and is
+	// gone for good).
+	CodeLinkExpired = "link_expired"
+	CodeLinkRevoked = "link_revoked"
 )
 
 // Error is the one error type that crosses package boundaries with a stable

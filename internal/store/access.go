@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -62,6 +63,11 @@ func (s *Store) AccessReview(ctx context.Context, f AccessFilter) ([]AccessRow, 
 	if err != nil {
 		return nil, fmt.Errorf("store: access review: %w", err)
 	}
+	return scanAccess(rows)
+}
+
+// scanAccess reads accessQuery's rows.
+func scanAccess(rows *sql.Rows) ([]AccessRow, error) {
 	defer rows.Close()
 	out := []AccessRow{}
 	for rows.Next() {

@@ -63,8 +63,10 @@ CREATE TABLE dormant_notices (
 CREATE INDEX dormant_notices_user ON dormant_notices (user_id, state);
 CREATE INDEX dormant_notices_pool ON dormant_notices (pool_id, state);
 
--- Share links carry a frozen snapshot of one report; the link's token is
--- signed with a key of share_keys (rotatable), and only its hash is kept.
+-- Share links carry a frozen snapshot of one report. A link's token is its
+-- id, its key's id and an HMAC of both with that key of share_keys: nothing
+-- secret is kept in the link row, and rotating the key retires every link
+-- signed with the old one.
 CREATE TABLE share_keys (
     id         TEXT PRIMARY KEY,
     secret     TEXT NOT NULL,

@@ -115,5 +115,53 @@ func reportTests() []testCase {
 			wantCode(e.t, "UndoReclaim twice", e.s.UndoReclaim(e.ctx, e.admin, notices[0].ID), licensing.CodeConflict)
 			wantCode(e.t, "UndoReclaim unknown", e.s.UndoReclaim(e.ctx, e.admin, "dmt_nope"), licensing.CodeNotFound)
 		}},
+		{"share_links_signed_expire_revoke_rotate", func(e *env) {
+			l, token, err := e.s.CreateShare(e.ctx, e.admin, store.ShareLink{Report: "cost", Params: "from=2025-01-01", Snapshot: []byte(`{"spend":1}`), TakenAt: Epoch}, 0)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			if !l.ExpiresAt.Equal(Epoch.Add(store.DefaultShareTTL)) {
+				e.t.Fatalf("expires %v", l.ExpiresAt)
+			}
+			got, err := e.s.OpenShare(e.ctx, token, "192.0.2.1")
+			if err != nil || string(got.Snapshot) != `{"spend":1}` || got.Views != 1 {
+				e.t.Fatalf("OpenShare = %+v, %v", got, err)
+			}
+			for name, bad := range map[string]string{"tampered": token[:len(token)-2] + "xx", "unknown": "shr_x." + l.KeyID + ".abc", "malformed": "nonsense"} {
+				if _, err := e.s.OpenShare(e.ctx, bad, "192.0.2.1"); codeOf(err) != licensing.CodeNotFound {
+					e.t.Errorf("%s token: %v", name, err)
+				}
+			}
+			if _, _, err := e.s.CreateShare(e.ctx, e.admin, store.ShareLink{Report: "cost"}, 91*24*time.Hour); codeOf(err) != licensing.CodeInvalid {
+				e.t.Errorf("91-day link: %v", err)
+			}
+			short, stoken, _ := e.s.CreateShare(e.ctx, e.admin, store.ShareLink{Report: "cost", Snapshot: []byte("{}")}, time.Hour)
+			e.clock.Advance(2 * time.Hour)
+			wantCode(e.t, "expired link", func() error { _, err := e.s.OpenShare(e.ctx, stoken, "x"); return err }(), licensing.CodeLinkExpired)
+			if err := e.s.RevokeShare(e.ctx, e.admin, l.ID, "someone-else"); codeOf(err) != licensing.CodeNotFound {
+				e.t.Errorf("revoke by another creator: %v", err)
+			}
+			if err := e.s.RevokeShare(e.ctx, e.admin, l.ID, ""); err != nil {
+				e.t.Fatal(err)
+			}
+			wantCode(e.t, "revoked link", func() error { _, err := e.s.OpenShare(e.ctx, token, "x"); return err }(), licensing.CodeLinkRevoked)
+			third, ttoken, _ := e.s.CreateShare(e.ctx, e.admin, store.ShareLink{Report: "cost", Snapshot: []byte("{}")}, 0)
+			if n, err := e.s.RotateShareKey(e.ctx, e.admin); err != nil || n != 1 {
+				e.t.Fatalf("RotateShareKey = %d, %v; want the one live link retired", n, err)
+			}
+			wantCode(e.t, "link of a rotated key", func() error { _, err := e.s.OpenShare(e.ctx, ttoken, "x"); return err }(), licensing.CodeNotFound)
+			list, live, err := e.s.ListShares(e.ctx, "")
+			if err != nil || len(list) != 3 {
+				e.t.Fatalf("ListShares = %d, %v", len(list), err)
+			}
+			states := map[string]string{}
+			for _, x := range list {
+				states[x.ID] = x.State(e.clock.Peek(), live[x.KeyID])
+			}
+			if states[l.ID] != "revoked" || states[short.ID] != "retired" || states[third.ID] != "retired" {
+				e.t.Fatalf("states = %v", states)
+			}
+			e.wantActions("report.share", "report.share_view", "report.share_revoke", "report.share_key_rotate")
+		}},
 	}
 }
