@@ -62,6 +62,8 @@ commands:
   import                create and update people from a CSV file (--dry-run, --deactivate-missing)
   rules list|get|versions|create|update|delete|preview
                         manage entitlement rules; writes reconcile everyone, preview changes nothing
+  report utilization|denials|shelfware|cost|mix|evidence
+                        print a report (--from, --to, --pool, --format table|csv|json)
   bench checkout        measure session starts over HTTP and check the seat invariant
   bench decide          the in-memory decision benchmark
   bench desk            the service-desk mix over HTTP
@@ -95,6 +97,8 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return runImport(ctx, env, rest)
 	case "rules":
 		return runRules(ctx, env, rest)
+	case "report":
+		return runReport(ctx, env, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

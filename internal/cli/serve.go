@@ -126,6 +126,8 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 		// Pending rule grants take seats as they free (DESIGN §3.6).
 		rec := &provision.Reconciler{Store: st, Log: log}
 		wg.Go(func() { rec.Run(bgCtx, licensing.System("reconciler"), pendingEvery) })
+		// Usage days are kept and dormant seats swept hourly (DESIGN §3.1, §3.7).
+		wg.Go(func() { rec.Housekeep(bgCtx, licensing.System("housekeeper"), time.Hour) })
 		svc.Run(bgCtx)
 		wg.Wait()
 		close(bgDone)

@@ -55,6 +55,7 @@ type PoolUsage struct {
 // UsageReport is the utilization (and denials) report.
 type UsageReport struct {
 	Header
+	Bucket    string      `json:"bucket"`
 	Tolerance string      `json:"tolerance"`
 	Working   string      `json:"working_hours"`
 	Pools     []PoolUsage `json:"pools"`
@@ -86,13 +87,23 @@ func (s *Service) Usage(ctx context.Context, q Query) (*UsageReport, error) {
 	return usageFrom(d, q, Utilization)
 }
 
+// Denials computes the denials and queue report (the utilization figures,
+// shown for their denials and waits).
+func (s *Service) Denials(ctx context.Context, q Query) (*UsageReport, error) {
+	d, err := s.Store.ReportData(ctx, q.From, q.To)
+	if err != nil {
+		return nil, err
+	}
+	return usageFrom(d, q, Denials)
+}
+
 func usageFrom(d store.ReportData, q Query, name string) (*UsageReport, error) {
 	pools, err := pick(d.Pools, q.Pool)
 	if err != nil {
 		return nil, err
 	}
 	out := &UsageReport{Header: Header{Report: name, From: q.From, To: q.To, Pool: q.Pool, TakenAt: d.Now},
-		Tolerance: q.Tolerance.String(), Working: workingString(q.Working), Pools: []PoolUsage{}, Unpooled: []ReasonCount{}}
+		Bucket: q.Bucket, Tolerance: q.Tolerance.String(), Working: workingString(q.Working), Pools: []PoolUsage{}, Unpooled: []ReasonCount{}}
 	queues := map[string][]store.QueuePlace{}
 	for _, p := range d.Queue {
 		queues[p.Pool] = append(queues[p.Pool], p)
@@ -167,3 +178,12 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func secondsDur(s int32) time.Duration { return time.Duration(s) * time.Second }
+
+func sortedTimes[V any](m map[time.Time]V) []time.Time {
+	out := make([]time.Time, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+	return out
+}

@@ -35,6 +35,8 @@ type ReportData struct {
 	Denials    []DenialTally
 	Registered map[string]int // pool → people registered or assigned at some time in the period
 	Holdings   []NamedHolding
+	// UserNames maps the user ids the days name to user names.
+	UserNames map[string]string
 }
 
 // ReportData reads the pools, days, queue places, denial counts,
@@ -52,10 +54,30 @@ func (s *Store) ReportData(ctx context.Context, from, to time.Time) (ReportData,
 		if err := r.facts(&d, from, to); err != nil {
 			return err
 		}
-		d.Holdings, err = r.namedHoldings()
+		if d.Holdings, err = r.namedHoldings(); err != nil {
+			return err
+		}
+		d.UserNames, err = r.userNames()
 		return err
 	})
 	return d, err
+}
+
+func (r *rtx) userNames() (map[string]string, error) {
+	rows, err := r.query(`SELECT id, user_name FROM users`)
+	if err != nil {
+		return nil, fmt.Errorf("store: user names: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
 }
 
 // facts reads the queue places, denial counts and registrations of [from, to).
