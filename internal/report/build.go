@@ -54,7 +54,7 @@ func BuildDay(in DayInput) Day {
 		if s.Before(start) {
 			s = start
 		}
-		if !e.After(s) {
+		if e.Before(end) && !e.After(s) {
 			if !h.Start.Before(start) && h.Start.Before(end) {
 				d.Hours[secs(h.Start)/3600].Starts++
 			}
@@ -63,7 +63,11 @@ func BuildDay(in DayInput) Day {
 		if !h.Start.Before(start) {
 			d.Hours[secs(h.Start)/3600].Starts++
 		}
-		events = append(events, event{secs(s), 1}, event{secs(e), -1})
+		events = append(events, event{secs(s), 1})
+		if e.Before(end) {
+			events = append(events, event{secs(e), -1})
+		} // else still held when the sweep stops
+
 	}
 	// Releases sort before acquisitions at the same second: a slot freed and
 	// taken in one second never shows two holders.
@@ -94,12 +98,19 @@ func BuildDay(in DayInput) Day {
 			from = next
 		}
 	}
-	for _, ev := range events {
+	for i, ev := range events {
 		if ev.at > at {
 			add(at, ev.at, held)
 			at = ev.at
 		}
 		held += ev.delta
+		// A level reached at an instant counts for the peak once every
+		// change of that second is applied (a seat held at the moment the
+		// day is clipped has been held, for no time yet).
+		if (i+1 == len(events) || events[i+1].at != ev.at) && ev.at <= limit {
+			h := &d.Hours[min(ev.at, DaySeconds-1)/3600]
+			h.Peak = max(h.Peak, held)
+		}
 	}
 	add(at, limit, held)
 	for h := range d.Hours {
