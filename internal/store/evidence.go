@@ -46,6 +46,11 @@ type EvidenceData struct {
 // EvidenceData reads the access review, the period's grants, revocations,
 // leavers and integration use, and the audit head, in one snapshot.
 func (s *Store) EvidenceData(ctx context.Context, from, to time.Time) (EvidenceData, error) {
+	// Entries still waiting for the chainer (PostgreSQL) are chained first,
+	// so the head and counts include everything committed.
+	if _, err := s.ChainPending(ctx); err != nil {
+		return EvidenceData{}, err
+	}
 	d := EvidenceData{Now: s.now()}
 	f, t := micro(from), micro(to)
 	err := s.read(ctx, func(r *rtx) error {

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/report"
 	"github.com/seatkeeper/seatkeeper/internal/store"
@@ -162,6 +163,47 @@ func reportTests() []testCase {
 				e.t.Fatalf("states = %v", states)
 			}
 			e.wantActions("report.share", "report.share_view", "report.share_revoke", "report.share_key_rotate")
+		}},
+		{"evidence_data_one_snapshot", func(e *env) {
+			e.agent()
+			e.named("named", 5)
+			ann, bob := e.user("ann"), e.user("bob")
+			e.member("named", ann, bob)
+			e.clock.Advance(time.Hour)
+			if err := e.s.DeleteMember(e.ctx, e.admin, "named", bob.UserName); err != nil {
+				e.t.Fatal(err)
+			}
+			e.deactivate(ann) // a leaver: the CSV import and SCIM time it
+			if _, err := e.s.RecordProvisioning(e.ctx, e.admin, ann.ID, "deactivate", e.clock.Peek()); err != nil {
+				e.t.Fatal(err)
+			}
+			hub, _ := e.integration("slack-hub", desk.ModeEnforce)
+			for _, c := range []desk.Call{
+				{Integration: hub.ID, At: e.clock.Peek(), ActingRaw: "bob@example.com", ActingUser: bob.ID, Capability: "ticket.transition", Fulfiller: true, Outcome: desk.OutcomeBlocked},
+				{Integration: hub.ID, At: e.clock.Peek(), ActingRaw: "ghost@example.com", Capability: "ticket.create", Outcome: desk.OutcomeBlocked},
+			} {
+				if err := e.s.RecordCall(e.ctx, desk.By{Actor: e.admin, Call: &c}); err != nil {
+					e.t.Fatal(err)
+				}
+			}
+			d, err := e.s.EvidenceData(e.ctx, Epoch.Add(-time.Hour), Epoch.Add(24*time.Hour))
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			if len(d.Changes) != 2 || d.Changes[1].RevokedAt.IsZero() && d.Changes[0].RevokedAt.IsZero() {
+				e.t.Fatalf("changes = %+v, want two grants and bob's revocation", d.Changes)
+			}
+			if len(d.Leavers) != 1 || d.Leavers[0].UserName != "ann" {
+				e.t.Fatalf("leavers = %+v", d.Leavers)
+			}
+			if len(d.Acting) != 2 || d.AuditHeadSeq == 0 || d.AuditInPeriod == 0 {
+				e.t.Fatalf("acting = %+v, audit head %d, in period %d", d.Acting, d.AuditHeadSeq, d.AuditInPeriod)
+			}
+			for _, a := range d.Acting {
+				if a.ActingUser == "bob" && (!a.Resolved || a.Unlicensed != 1) || a.ActingUser == "ghost@example.com" && a.Resolved {
+					e.t.Errorf("acting row %+v", a)
+				}
+			}
 		}},
 	}
 }
