@@ -483,53 +483,58 @@ func (d *pdfDoc) note(s string) {
 	}
 }
 
-// columnWidths shares the text width between columns: each column gets its
-// natural (unwrapped) width if all fit, scaled up to fill the line;
-// otherwise narrow columns keep their width and wide ones share the rest in
-// proportion to their natural width and wrap.
+// columnWidths shares the text width between columns the way browsers lay
+// out automatic tables: every column gets at least its longest word (so
+// words wrap between, not inside, where possible), then the remaining width
+// goes to columns in proportion to how much more their unwrapped text
+// needs. If everything fits unwrapped, columns are widened in proportion to
+// fill the line.
 func (d *pdfDoc) columnWidths(header []string, body [][]string, size float64) []float64 {
 	f := d.f
 	n := len(header)
-	nat := make([]float64, n)
+	nat := make([]float64, n)  // widest unwrapped cell
+	word := make([]float64, n) // widest single word
+	wordCap := d.textW / 3
+	measure := func(j int, s string) {
+		if s == "" {
+			return
+		}
+		nat[j] = max(nat[j], f.GetStringWidth(s))
+		for _, w := range strings.Fields(s) {
+			word[j] = max(word[j], min(f.GetStringWidth(w), wordCap))
+		}
+	}
 	d.font("B", size, inkColor)
 	for j, h := range header {
-		nat[j] = f.GetStringWidth(h)
+		measure(j, h)
 	}
 	d.font("", size, textColor)
 	for _, r := range body {
 		for j, c := range r {
-			if c != "" {
-				nat[j] = max(nat[j], f.GetStringWidth(c))
-			}
+			measure(j, c)
 		}
 	}
-	sum := 0.0
+	var sumNat, sumMin float64
 	for j := range nat {
-		// No column needs more than the whole line; capping keeps two
-		// columns of long text from starving each other.
-		nat[j] = min(max(nat[j]+2*cellPadX, 8), d.textW)
-		sum += nat[j]
+		nat[j] = min(max(nat[j]+2*cellPadX, 6), d.textW)
+		word[j] = min(max(word[j]+2*cellPadX, 6), nat[j])
+		sumNat += nat[j]
+		sumMin += word[j]
 	}
 	w := make([]float64, n)
-	if sum <= d.textW {
-		for j := range nat {
-			w[j] = nat[j] * d.textW / sum
+	switch {
+	case sumNat <= d.textW:
+		for j := range w {
+			w[j] = nat[j] * d.textW / sumNat
 		}
-		return w
-	}
-	fair := d.textW / float64(n)
-	rest, wide := d.textW, 0.0
-	for j := range nat {
-		if nat[j] <= fair {
-			w[j] = nat[j]
-			rest -= nat[j]
-		} else {
-			wide += nat[j]
+	case sumMin >= d.textW:
+		for j := range w {
+			w[j] = word[j] * d.textW / sumMin
 		}
-	}
-	for j := range nat {
-		if nat[j] > fair {
-			w[j] = rest * nat[j] / wide
+	default:
+		k := (d.textW - sumMin) / (sumNat - sumMin)
+		for j := range w {
+			w[j] = word[j] + (nat[j]-word[j])*k
 		}
 	}
 	return w
