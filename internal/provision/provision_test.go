@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/entitle"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
@@ -26,11 +27,14 @@ type env struct {
 // newEnv: SKUs agent (fulfiller) and requester; pools agents (named, 2
 // seats) and reqs (named, 10); ann, bob and cat work the service desk
 // (ITSD-*), dan is in HR. ann and dan hold manual requester seats.
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvAt(t, nil) }
+
+// newEnvAt is newEnv with the store's clock.
+func newEnvAt(t *testing.T, now func() time.Time) *env {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "prov.db"), store.Options{Logger: log})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "prov.db"), store.Options{Logger: log, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
