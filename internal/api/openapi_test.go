@@ -633,6 +633,8 @@ func TestOpenAPIAnswersConform(t *testing.T) {
 	ruleAnswers(t, e, call, check, platformTok)
 	groupGrantAnswers(t, e, call, check, platformTok)
 	accessAnswers(t, e, call, check, platformTok)
+	reportAnswers(t, e, call, check, platformTok)
+	dormantAnswers(t, check)
 
 	call("DELETE /api/v1/pools/{pool}/members/{user}", "/api/v1/pools/agents-floating/members/cid@example.com", nil)
 	call("DELETE /api/v1/users/{user}", "/api/v1/users/cid@example.com", nil)

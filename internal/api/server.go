@@ -15,6 +15,7 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/provision"
+	"github.com/seatkeeper/seatkeeper/internal/reporting"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
@@ -38,12 +39,14 @@ type Server struct {
 	integs integrations
 	// rec keeps rule grants in line after writes about people and rules.
 	rec *provision.Reconciler
+	// reports computes the reports the API, pages and share links show.
+	reports *reporting.Service
 }
 
 // New returns the API handler.
 func New(svc *seats.Service, dsk *desk.Service, log *slog.Logger) *Server {
 	s := &Server{seats: svc, store: svc.Store, engine: svc.Engine, desk: dsk, log: log, mux: http.NewServeMux(),
-		rec: &provision.Reconciler{Store: svc.Store, Log: log}}
+		rec: &provision.Reconciler{Store: svc.Store, Log: log}, reports: &reporting.Service{Store: svc.Store}}
 	s.metrics = newMetrics(svc)
 	s.routes()
 	return s

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/audit"
+	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
@@ -105,6 +106,16 @@ type EvidenceReport struct {
 // Evidence builds the pack: the snapshot's holdings and the period's
 // changes, leavers and integration use, then the audit chain verified.
 func (s *Service) Evidence(ctx context.Context, q Query) (*EvidenceReport, error) {
+	if q.Pool != "" {
+		// An unknown pool is not_found, as in the other reports, not an
+		// empty pack that reads as "nobody holds anything".
+		if _, err := s.Store.GetPool(ctx, q.Pool); err != nil {
+			if licensing.ErrorCode(err) == licensing.CodeNotFound {
+				return nil, licensing.FieldErrorf(licensing.CodeNotFound, "pool", "pool %q not found", q.Pool)
+			}
+			return nil, err
+		}
+	}
 	d, err := s.Store.EvidenceData(ctx, q.From, q.To)
 	if err != nil {
 		return nil, err

@@ -21,7 +21,8 @@ type Export struct {
 	Item   int
 }
 
-// ParseExport reads format and item (table=N or chart=N).
+// ParseExport reads format and item (table=N with csv, chart=N with svg
+// or png).
 func ParseExport(format, table, chart string) (Export, error) {
 	e := Export{Format: format, Item: 1}
 	if e.Format == "" {
@@ -34,13 +35,22 @@ func ParseExport(format, table, chart string) (Export, error) {
 	if !ok {
 		return e, licensing.FieldErrorf(licensing.CodeInvalid, "format", "format must be json, csv, svg, png or pdf")
 	}
-	for _, v := range []string{table, chart} {
+	// table picks a CSV table and chart an SVG or PNG chart: one given for
+	// another format would otherwise pick the wrong export silently.
+	if table != "" && e.Format != "csv" {
+		return e, licensing.FieldErrorf(licensing.CodeInvalid, "table", "table picks a CSV table: use it with format=csv")
+	}
+	if chart != "" && e.Format != "svg" && e.Format != "png" {
+		return e, licensing.FieldErrorf(licensing.CodeInvalid, "chart", "chart picks a chart: use it with format=svg or format=png")
+	}
+	for i, v := range []string{table, chart} {
 		if v == "" {
 			continue
 		}
+		field := [2]string{"table", "chart"}[i]
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			return e, licensing.FieldErrorf(licensing.CodeInvalid, "table", "table and chart are numbers from 1")
+			return e, licensing.FieldErrorf(licensing.CodeInvalid, field, "%s must be a number from 1 to 1000", field)
 		}
 		e.Item = n
 	}

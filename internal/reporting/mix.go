@@ -33,12 +33,15 @@ type MixOption struct {
 
 // Backtest is the optimiser's advice tried on history it was not fitted on.
 type Backtest struct {
-	FitFrom, FitTo, TestFrom, TestTo time.Time
-	NamedSeats                       int     `json:"named_seats"`
-	ConcurrentSeats                  int     `json:"concurrent_seats"`
-	Predicted                        float64 `json:"predicted_denial_rate"`
-	Replayed                         float64 `json:"replayed_denial_rate"`
-	RelativeError                    float64 `json:"relative_error"` // (predicted - replayed) / replayed
+	FitFrom         time.Time `json:"fit_from"`
+	FitTo           time.Time `json:"fit_to"`
+	TestFrom        time.Time `json:"test_from"`
+	TestTo          time.Time `json:"test_to"`
+	NamedSeats      int       `json:"named_seats"`
+	ConcurrentSeats int       `json:"concurrent_seats"`
+	Predicted       float64   `json:"predicted_denial_rate"`
+	Replayed        float64   `json:"replayed_denial_rate"`
+	RelativeError   float64   `json:"relative_error"` // (predicted - replayed) / replayed
 }
 
 // SKUMix is the optimiser's comparison for one fulfiller SKU.

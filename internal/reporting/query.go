@@ -44,6 +44,9 @@ const MaxPeriod = 3 * 366 * 24 * time.Hour
 // DefaultTarget is the true-denial rate the optimiser sizes for.
 const DefaultTarget = 0.01
 
+// DefaultSplit is the share of the period the optimiser's back-test fits on.
+const DefaultSplit = 0.75
+
 // Query is what a report is asked for; Parse fills and checks it.
 type Query struct {
 	From, To  time.Time
@@ -85,6 +88,9 @@ func (q Query) Values() url.Values {
 	if q.Target != DefaultTarget && q.Target != 0 {
 		v.Set("target", strconv.FormatFloat(q.Target, 'g', -1, 64))
 	}
+	if q.Split != DefaultSplit && q.Split != 0 {
+		v.Set("split", strconv.FormatFloat(q.Split, 'g', -1, 64))
+	}
 	return v
 }
 
@@ -122,7 +128,7 @@ func Parse(v url.Values, now time.Time, known ...string) (Query, error) {
 			return Query{}, invalid(k, "parameter %q is given more than once", k)
 		}
 	}
-	q := Query{Pool: v.Get("pool"), SKU: v.Get("sku"), Bucket: v.Get("bucket"), IdleDays: 30, Target: DefaultTarget, Split: 0.75}
+	q := Query{Pool: v.Get("pool"), SKU: v.Get("sku"), Bucket: v.Get("bucket"), IdleDays: 30, Target: DefaultTarget, Split: DefaultSplit}
 	var err error
 	q.To = report.DayStart(now).AddDate(0, 0, 1)
 	if s := v.Get("to"); s != "" {

@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -135,7 +136,11 @@ func usageFrom(d store.ReportData, q Query, name string) (*UsageReport, error) {
 }
 
 func workingString(w report.WorkingTime) string {
-	return time.Date(0, 1, 1, w.From, 0, 0, 0, time.UTC).Format("15:04") + "–" + time.Date(0, 1, 1, w.To%24, 0, 0, 0, time.UTC).Format("15:04") + " Mon–Fri UTC"
+	days := " Mon–Fri UTC"
+	if w.Weekend {
+		days = " every day UTC"
+	}
+	return fmt.Sprintf("%02d:00–%02d:00", w.From, w.To) + days
 }
 
 func queueStats(places []store.QueuePlace) QueueStats {
