@@ -25,9 +25,9 @@ type dormantPolicyJSON struct {
 type dormantPolicyIn struct {
 	Pool         string   `json:"pool"`
 	IdleDays     int      `json:"idle_days"`
-	GraceDays    int      `json:"grace_days"`
+	GraceDays    *int     `json:"grace_days"` // default 7
 	Action       string   `json:"action"`
-	UndoDays     int      `json:"undo_days"`
+	UndoDays     *int     `json:"undo_days"` // default 14
 	ExemptUsers  []string `json:"exempt_users"`
 	ExemptGroups []string `json:"exempt_groups"`
 }
@@ -87,8 +87,15 @@ func (s *Server) putDormantPolicy(w http.ResponseWriter, r *http.Request) {
 	if in.Action == "" {
 		in.Action = store.DormantSuggest
 	}
-	p, err := s.store.PutDormantPolicy(r.Context(), actorOf(r), store.DormantPolicy{Pool: in.Pool, IdleDays: in.IdleDays, GraceDays: in.GraceDays,
-		Action: in.Action, UndoDays: in.UndoDays, ExemptUsers: in.ExemptUsers, ExemptGroups: in.ExemptGroups})
+	grace, undo := 7, 14
+	if in.GraceDays != nil {
+		grace = *in.GraceDays
+	}
+	if in.UndoDays != nil {
+		undo = *in.UndoDays
+	}
+	p, err := s.store.PutDormantPolicy(r.Context(), actorOf(r), store.DormantPolicy{Pool: in.Pool, IdleDays: in.IdleDays, GraceDays: grace,
+		Action: in.Action, UndoDays: undo, ExemptUsers: in.ExemptUsers, ExemptGroups: in.ExemptGroups})
 	if err != nil {
 		s.fail(w, r, err)
 		return

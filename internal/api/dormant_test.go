@@ -90,11 +90,13 @@ func TestDormantPolicy(t *testing.T) {
 		p.UpdatedBy != "token:admin" || p.UpdatedAt == nil || p.UpdatedAt.Sub(reportDay).Abs() > time.Minute {
 		t.Errorf("PUT answered %+v", p)
 	}
-	// The body may name its pool, the path's; action defaults to suggest.
+	// The body may name its pool, the path's; action defaults to suggest,
+	// the grace period to 7 days and the undo window to 14.
 	e.must(200, "PUT", "/api/v1/pools/desk-named/dormant-policy", `{"pool":"desk-named","idle_days":60}`).into(t, &p)
-	if p.Action != "suggest" || p.IdleDays != 60 || p.GraceDays != 0 || len(p.ExemptGroups) != 0 {
-		t.Errorf("replaced policy %+v, want suggest after 60 days, no exemptions", p)
+	if p.Action != "suggest" || p.IdleDays != 60 || p.GraceDays != 7 || p.UndoDays != 14 || len(p.ExemptGroups) != 0 {
+		t.Errorf("replaced policy %+v, want suggest after 60 days, grace 7, undo 14, no exemptions", p)
 	}
+	e.must(400, "PUT", "/api/v1/pools/desk-named/dormant-policy", `{"idle_days":30,"exempt_users":["nobody@example.com"]}`)
 	e.must(200, "PUT", "/api/v1/pools/desk-named/dormant-policy", dormantPolicyBody)
 	if last := e.lastAudit(1)[0]; last["action"] != "dormant.policy" || last["subject"] != "pool:desk-named" {
 		t.Errorf("policy change audited as %v", last)

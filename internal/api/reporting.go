@@ -53,14 +53,10 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	if name == "pack" {
-		var all []reporting.Presenter
-		for _, n := range reporting.Names {
-			p, err := s.reports.Run(r.Context(), n, q)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			all = append(all, p)
+		all, err := s.reports.Pack(r.Context(), q)
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
 		e = reporting.Export{Format: "pdf"}
 		if err := reporting.WritePack(&buf, "Seatkeeper report pack", all); err != nil {

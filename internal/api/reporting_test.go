@@ -94,7 +94,7 @@ func TestReportUtilization(t *testing.T) {
 	if u.Report != "utilization" || !u.From.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)) || !u.To.Equal(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("header %+v, want utilization of [1 Mar, 1 Apr)", u.Header)
 	}
-	if u.Bucket != "day" || u.Tolerance != "10m0s" || u.Working != "08:00–18:00 Mon–Fri UTC" {
+	if u.Bucket != "day" || u.Tolerance != "10m" || u.Working != "08:00–18:00 Mon–Fri UTC" {
 		t.Errorf("bucket %q tolerance %q working %q, want the defaults", u.Bucket, u.Tolerance, u.Working)
 	}
 	if len(u.Pools) != 2 || u.Pools[0].Pool != "agents-named" || u.Pools[1].Pool != "floating" {
@@ -142,7 +142,7 @@ func TestReportUtilization(t *testing.T) {
 
 	// A tolerance shorter than the five minutes makes the refusal a true one.
 	e.must(200, "GET", "/api/v1/reports/utilization?"+reportPeriod+"&tolerance=1m", nil).into(t, &u)
-	if o := poolUsage(t, u, "floating").Overall; o.MaxedOut != 1 || o.TrueDenials != 1 || u.Tolerance != "1m0s" {
+	if o := poolUsage(t, u, "floating").Overall; o.MaxedOut != 1 || o.TrueDenials != 1 || u.Tolerance != "1m" {
 		t.Errorf("tolerance 1m: %+v (tolerance %s), want maxed_out 1, true_denials 1", o, u.Tolerance)
 	}
 	// One pool; hourly buckets; a period before the history has none of it.
@@ -477,7 +477,14 @@ func TestReportBadInput(t *testing.T) {
 		{"utilization?from=yesterday", 400, "invalid_request", "from", true},
 		{"utilization?to=2026-13-01", 400, "invalid_request", "to", true},
 		{"utilization?from=2020-01-01&to=2026-01-01", 400, "invalid_request", "to", true},
-		{"utilization?pool=nope", 404, "not_found", "pool", true},
+		{"utilization?pool=nope", 404, "not_found", "pool", false},
+		{"denials?pool=nope", 404, "not_found", "pool", false},
+		{"shelfware?pool=nope", 404, "not_found", "pool", false},
+		{"cost?pool=nope", 404, "not_found", "pool", false},
+		{"evidence?pool=nope", 404, "not_found", "pool", false},
+		{"pack?pool=nope", 404, "not_found", "pool", false},
+		{"mix?pool=nope", 400, "invalid_request", "pool", false}, // the mix works per SKU
+		{"cost?sku=agent", 400, "invalid_request", "sku", false}, // sku shapes the mix only
 		{"nope", 404, "not_found", "name", false},
 		{"Utilization", 404, "not_found", "name", false},
 		{"multiplexing-x", 404, "not_found", "name", false},

@@ -3,9 +3,20 @@ package licensing
 import "time"
 
 // Decide answers whether the person behind userKey may use capability now,
-// within sessionID if given. The allow path takes no lock and does not
-// allocate; denials allocate their Missing list.
+// within sessionID if given, and marks the seats it allowed under as used
+// (a lease's activity, a named seat's last use). The allow path takes no
+// lock and does not allocate; denials allocate their Missing list.
 func (e *Engine) Decide(userKey, capability, sessionID string) Decision {
+	return e.decide(userKey, capability, sessionID, true)
+}
+
+// Probe answers as Decide would without marking anything: for a page that
+// only asks what to show (a navigation entry), which is no use of a seat.
+func (e *Engine) Probe(userKey, capability, sessionID string) Decision {
+	return e.decide(userKey, capability, sessionID, false)
+}
+
+func (e *Engine) decide(userKey, capability, sessionID string, mark bool) Decision {
 	c := e.catalog.Load()
 	cv, ok := c.caps[capability]
 	if !ok {
@@ -56,6 +67,9 @@ func (e *Engine) Decide(userKey, capability, sessionID string) Decision {
 			continue
 		}
 		return e.deny(c, p, cv, i, checkout, sess, &clk)
+	}
+	if !mark {
+		return Decision{Allow: true, Via: first, User: id}
 	}
 	for _, l := range used[:nUsed] {
 		l.touched.Store(clk.get().UnixNano())

@@ -9,6 +9,13 @@ import (
 func TestNamedUseRecordedOncePerTick(t *testing.T) {
 	e, clk := newTestEngine(t)
 	e.TakeNamedUse() // nothing from loading
+	// A probe (what a page asks to draw its navigation) is no use.
+	if d := e.Probe("u-alice", "ticket.transition", ""); !d.Allow {
+		t.Fatalf("probe: %+v", d)
+	}
+	if got := e.TakeNamedUse(); len(got) != 0 {
+		t.Fatalf("a probe marked %+v", got)
+	}
 	for range 3 {
 		if d := e.Decide("u-alice", "ticket.transition", ""); !d.Allow || d.Via.Kind != ViaNamed {
 			t.Fatalf("alice: %+v", d)

@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,7 +99,7 @@ func (u *UsageReport) Section() render.Section {
 	b := render.Table{Title: "Per " + u.Bucket, Columns: []string{"pool", "bucket start", "peak", "mean", "p50", "p95", "p99", "at capacity", "overdraft peak", "active people", "leases started", "maxed out", "true denials"}}
 	for _, p := range u.Pools {
 		for _, x := range p.Buckets {
-			b.Rows = append(b.Rows, []string{p.Pool, stamp(x.Start), itoa(x.Peak), num(x.Mean), itoa(x.P50), itoa(x.P95), itoa(x.P99), pct(x.AtCapacityShare), itoa(x.OverdraftPeak),
+			b.Rows = append(b.Rows, []string{p.Pool, bucketLabel(u.Bucket, x.Start), itoa(x.Peak), num(x.Mean), itoa(x.P50), itoa(x.P95), itoa(x.P99), pct(x.AtCapacityShare), itoa(x.OverdraftPeak),
 				itoa(x.ActivePeople), itoa(x.Starts), itoa(x.MaxedOut), itoa(x.TrueDenials)})
 		}
 	}
@@ -151,7 +152,7 @@ func (u *UsageReport) denialsSection() render.Section {
 func (r *ShelfwareReport) Section() render.Section {
 	s := render.Section{Title: "Shelfware and dormant seats", Paragraphs: []string{
 		fmt.Sprintf("%d named seats unused for %d days or more (shelfware), %d never used since assigned. Reclaiming the shelfware saves %s a year.", r.Shelfware, r.IdleDays, r.NeverUsed, money(r.Currency, r.YearlySaving)),
-		"Last use is the last decision allowed under the seat or the holder's last session since it was assigned. Taken " + stamp(r.TakenAt) + " UTC."}}
+		"Last use is the last decision allowed under the seat, or the holder's last agent session since it was assigned (a sign-in to read is no use). Taken " + stamp(r.TakenAt) + " UTC."}}
 	t := render.Table{Title: "Named seats by idle days", Columns: []string{"pool", "user", "name", "source", "since", "last used", "idle days", "shelfware", "never used", "yearly cost"}}
 	for _, h := range r.Holdings {
 		last := "never"
@@ -162,6 +163,15 @@ func (r *ShelfwareReport) Section() render.Section {
 	}
 	s.Tables = []render.Table{t}
 	return s
+}
+
+// bucketLabel shows a bucket's start as its size reads: an hour with its
+// time, a day, week or month as a date.
+func bucketLabel(bucket string, t time.Time) string {
+	if bucket == "hour" {
+		return t.UTC().Format("2006-01-02 15:04")
+	}
+	return day(t)
 }
 
 func yes(b bool) string {
@@ -178,15 +188,23 @@ func (c *CostReport) Section() render.Section {
 		"Spend is seats × monthly price, prorated by the days of each month within the period and the pool's validity dates. " + takenNote(c.Header)}}
 	t := render.Table{Title: "Spend per pool", Columns: []string{"pool", "sku", "model", "seats", "monthly price", "spend", "active people", "cost per active", "peak", "shelfware seats", "unassigned seats", "resize to", "yearly saving"}}
 	m := render.Table{Title: "Spend per pool and month", Columns: []string{"pool", "month", "days", "spend"}}
+	// Months are categories, not points in time: a bar per month, whatever
+	// the period's length.
 	chart := render.Chart{Title: "Spend per month", YLabel: c.Currency, Kind: render.Bar}
+	months := map[string]bool{}
+	for _, p := range c.Pools {
+		for _, x := range p.Months {
+			months[x.Month] = true
+		}
+	}
+	chart.Categories = sortedKeys(months)
 	for _, p := range c.Pools {
 		t.Rows = append(t.Rows, []string{p.Pool, p.SKU, p.Model, itoa(p.Seats), money(c.Currency, p.MonthlyPrice), money(c.Currency, p.Spend), itoa(p.ActivePeople), money(c.Currency, p.CostPerActive),
 			itoa(p.Peak), itoa(p.Shelfware), itoa(p.Unassigned), itoa(p.ResizeTo), money(c.Currency, p.YearlySaving)})
-		ser := render.Series{Name: p.Pool}
+		ser := render.Series{Name: p.Pool, Y: make([]float64, len(chart.Categories))}
 		for _, x := range p.Months {
 			m.Rows = append(m.Rows, []string{p.Pool, x.Month, num(x.Days), money(c.Currency, x.Spend)})
-			at, _ := time.Parse("2006-01", x.Month)
-			ser.X, ser.Y = append(ser.X, at), append(ser.Y, x.Spend)
+			ser.Y[slices.Index(chart.Categories, x.Month)] = x.Spend
 		}
 		chart.Series = append(chart.Series, ser)
 	}

@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/store"
@@ -55,7 +56,10 @@ func shelfwareFrom(d store.ReportData, q Query, currency string) (*ShelfwareRepo
 		return nil, err
 	}
 	out := &ShelfwareReport{Header: Header{Report: Shelfware, From: q.From, To: q.To, Pool: q.Pool, TakenAt: d.Now}, IdleDays: q.IdleDays, Holdings: []Holding{}, Currency: currency}
-	for _, h := range holdings(d, q) {
+	hs := holdings(d, q)
+	// The idlest seats first: the list is read to decide what to reclaim.
+	sort.SliceStable(hs, func(i, j int) bool { return hs[i].IdleDays > hs[j].IdleDays })
+	for _, h := range hs {
 		out.Holdings = append(out.Holdings, h)
 		if h.Shelf {
 			out.Shelfware++

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
@@ -104,7 +105,7 @@ func usageFrom(d store.ReportData, q Query, name string) (*UsageReport, error) {
 		return nil, err
 	}
 	out := &UsageReport{Header: Header{Report: name, From: q.From, To: q.To, Pool: q.Pool, TakenAt: d.Now},
-		Bucket: q.Bucket, Tolerance: q.Tolerance.String(), Working: workingString(q.Working), Pools: []PoolUsage{}, Unpooled: []ReasonCount{}}
+		Bucket: q.Bucket, Tolerance: shortDuration(q.Tolerance), Working: workingString(q.Working), Pools: []PoolUsage{}, Unpooled: []ReasonCount{}}
 	queues := map[string][]store.QueuePlace{}
 	for _, p := range d.Queue {
 		queues[p.Pool] = append(queues[p.Pool], p)
@@ -133,6 +134,19 @@ func usageFrom(d store.ReportData, q Query, name string) (*UsageReport, error) {
 		out.Pools = append(out.Pools, pu)
 	}
 	return out, nil
+}
+
+// shortDuration writes 10m rather than 10m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	if s == "" {
+		return "0s"
+	}
+	return s
 }
 
 func workingString(w report.WorkingTime) string {

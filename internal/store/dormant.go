@@ -98,6 +98,12 @@ func (s *Store) PutDormantPolicy(ctx context.Context, a licensing.Actor, p Dorma
 		if pool.Model != licensing.ModelNamed {
 			return licensing.FieldErrorf(licensing.CodeInvalid, "pool", "pool %q is concurrent: its seats return on their own (idle timeout); a dormant policy is for named pools", p.Pool)
 		}
+		// An exemption must name a person: a typo would exempt nobody.
+		for _, u := range p.ExemptUsers {
+			if _, err := t.user(u); err != nil {
+				return licensing.FieldErrorf(licensing.CodeInvalid, "exempt_users", "exempt_users: no person %q", u)
+			}
+		}
 		p.UpdatedAt, p.UpdatedBy = t.now, a.Name
 		users, groups := string(mustJSON(p.ExemptUsers)), string(mustJSON(p.ExemptGroups))
 		if _, err := t.exec(`INSERT INTO dormant_policies (pool_id, idle_days, grace_days, action, undo_days, exempt_users, exempt_groups, updated_at, updated_by)
@@ -222,7 +228,7 @@ type holderRow struct {
 
 func (t *tx) poolHolders(pool string) ([]holderRow, error) {
 	rows, err := t.query(`SELECT m.user_id, u.user_name, u.groups, m.source, m.since, m.last_used,
-		COALESCE((SELECT MAX(se.last_seen) FROM sessions se WHERE se.user_id = m.user_id AND se.started_at >= m.since), 0)
+		COALESCE((SELECT MAX(se.last_seen) FROM sessions se WHERE se.user_id = m.user_id AND se.lazy = 0 AND se.started_at >= m.since), 0)
 		FROM members m JOIN users u ON u.id = m.user_id WHERE m.pool_id = ? AND m.state = 'active' AND m.revoked_at = 0`, pool)
 	if err != nil {
 		return nil, fmt.Errorf("store: pool holders: %w", err)

@@ -134,8 +134,9 @@ func (r *rtx) facts(f *ReportData, from, to time.Time) error {
 }
 
 // NamedHolding is a current named seat with its last real use: the later
-// of the last decision the engine saw under it and the last session the
-// holder had since it was assigned.
+// of the last decision the engine allowed under it and the last non-lazy
+// session (an agent session started for work) since it was assigned. A
+// browser sign-in on read rights alone is no use of the seat.
 type NamedHolding struct {
 	Pool, SKU   string
 	User        licensing.User
@@ -159,7 +160,7 @@ func (s *Store) NamedHoldings(ctx context.Context) ([]NamedHolding, error) {
 func (r *rtx) namedHoldings() ([]NamedHolding, error) {
 	var out []NamedHolding
 	rows, err := r.query(`SELECT m.pool_id, p.sku, m.user_id, u.user_name, u.display_name, u.groups, u.kind, m.source, m.since, m.last_used,
-		COALESCE((SELECT MAX(se.last_seen) FROM sessions se WHERE se.user_id = m.user_id AND se.started_at >= m.since), 0),
+		COALESCE((SELECT MAX(se.last_seen) FROM sessions se WHERE se.user_id = m.user_id AND se.lazy = 0 AND se.started_at >= m.since), 0),
 		CASE WHEN p.monthly_price > 0 THEN p.monthly_price ELSE k.monthly_price END
 		FROM members m JOIN pools p ON p.id = m.pool_id JOIN skus k ON k.key = p.sku JOIN users u ON u.id = m.user_id
 		WHERE p.model = 'named' AND m.state = 'active' AND m.revoked_at = 0 ORDER BY m.pool_id, u.user_name_lower`)

@@ -33,8 +33,14 @@ func (p *Pages) home(w http.ResponseWriter, r *http.Request, v *visit) {
 		p.fail(w, r, v, err)
 		return
 	}
+	// A holder whose named seat is going dormant is told here (DESIGN §3.1).
+	warnings, err := p.dormantWarnings(r.Context(), v)
+	if err != nil {
+		p.fail(w, r, v, err)
+		return
+	}
 	data := p.base(v, "Self-service")
-	data["Tickets"], data["PendingApprovals"] = list, len(pending)
+	data["Tickets"], data["PendingApprovals"], data["Dormant"] = list, len(pending), warnings
 	p.render(w, "home.html", http.StatusOK, data)
 }
 

@@ -50,4 +50,17 @@ func (p *Pages) Register(mux *http.ServeMux) {
 
 	// Reports: a person allowed report.view, or the administrator.
 	mux.HandleFunc("GET /reports/multiplexing", p.multiplexing)
+	mux.HandleFunc("GET /reports", p.reportIndex)
+	mux.HandleFunc("GET /reports/pack.pdf", p.reportPack)
+	mux.HandleFunc("GET /reports/{name}", p.reportPage)
+	mux.HandleFunc("GET /reports/{name}/export", p.reportExport)
+	mux.HandleFunc("GET /reports/shares", p.shares)
+	mux.HandleFunc("POST /reports/shares", p.createShare)
+	mux.HandleFunc("POST /reports/shares/{id}/revoke", p.revokeShare)
+	// Dormant seats: the administrator reclaims or gives back.
+	mux.HandleFunc("POST /reports/shelfware/notices/{id}/reclaim", p.reclaimNotice)
+	mux.HandleFunc("POST /reports/shelfware/notices/{id}/undo", p.undoNotice)
+
+	// A share link opens without signing in and without a seat.
+	mux.HandleFunc("GET /share/{token}", p.openShare)
 }

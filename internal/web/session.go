@@ -207,14 +207,14 @@ func (p *Pages) base(v *visit, title string) map[string]any {
 	if u, ok := p.svc.Engine.User(v.ws.User); ok && u.DisplayName != "" {
 		name = u.DisplayName
 	}
-	return map[string]any{"Title": title, "Me": name, "CSRF": v.ws.CSRF, "Agent": p.agent(v)}
+	return map[string]any{"Title": title, "Me": name, "CSRF": v.ws.CSRF, "Agent": p.agent(v), "Reports": p.mayReport(v)}
 }
 
 // agent reports whether the person may use the agent console: they hold an
 // agent seat, or are registered for a concurrent pool (a lease is taken at
 // their first action; reading needs none).
 func (p *Pages) agent(v *visit) bool {
-	d := p.svc.Engine.Decide(v.ws.User, "ticket.read_all", v.ws.SeatSession)
+	d := p.svc.Engine.Probe(v.ws.User, "ticket.read_all", v.ws.SeatSession)
 	return d.Allow || d.Reason == licensing.ReasonCheckoutRequired || d.Reason == licensing.ReasonSessionRequired
 }
 
