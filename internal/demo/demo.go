@@ -75,6 +75,9 @@ func Seed(ctx context.Context, st *store.Store) (bool, error) {
 			}
 		}
 	}
+	if err := SeedHistory(ctx, st, time.Now(), rng); err != nil {
+		return false, err
+	}
 	svc := licensing.User{UserName: serviceAccount, DisplayName: "Slack hub integration", Kind: licensing.KindService, Active: true}
 	if _, err := st.CreateUser(ctx, actor, svc); err != nil {
 		return false, fmt.Errorf("demo service account: %w", err)

@@ -458,5 +458,3 @@ func sortedKeys(v url.Values) []string {
 	slices.Sort(out)
 	return out
 }
-
-

@@ -43,7 +43,7 @@ type BacktestResult struct {
 // split are not carried over.
 func Backtest(demand []Interval, people int, split int64, p Prices, target float64, idle, linger int64) (BacktestResult, error) {
 	res := BacktestResult{Split: split}
-	if err := checkPrices(p, target); err != nil {
+	if err := checkRequest(p, target); err != nil {
 		return res, err
 	}
 	if err := checkTimes(0, idle, linger); err != nil {

@@ -30,6 +30,9 @@ type Evaluation struct {
 	// 0 without arrivals.
 	Arrivals, Denied   int
 	ReplayedDenialRate float64
+	// RecordedDenials is Traffic.RecordedDenials: the true denials the
+	// history records for the people not named.
+	RecordedDenials int
 }
 
 // Compare evaluates three options side by side for demand at prices p:
@@ -37,7 +40,7 @@ type Evaluation struct {
 // recommended mix (Recommend with today's idle timeout and linger and the
 // given target). It returns them in that order.
 func Compare(demand []Interval, people int, today Option, p Prices, target float64) ([]Evaluation, error) {
-	if err := checkPrices(p, target); err != nil {
+	if err := checkRequest(p, target); err != nil {
 		return nil, err
 	}
 	if err := checkOption(today, people); err != nil {
@@ -50,16 +53,17 @@ func Compare(demand []Interval, people int, today Option, p Prices, target float
 	tl := newTimeline(h, today.IdleTimeout, today.Linger)
 
 	// Today's option is evaluated while the search runs.
+	cur := today
+	cur.Name = Today
 	var now Evaluation
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		today.Name = Today
 		named := make([]bool, people)
-		for _, q := range today.Named {
+		for _, q := range cur.Named {
 			named[q] = true
 		}
 		var w worker
-		now = tl.evaluate(today, named, p, &w, nil)
+		now = tl.evaluate(cur, named, p, &w, nil)
 	})
 	s := newSearch(tl, p, target)
 	best := s.best()
@@ -104,11 +108,13 @@ func (tl *timeline) evaluate(o Option, named []bool, p Prices, w *worker, counts
 		Sources:    tr.Sources,
 		Erlangs:    tr.Erlangs,
 		BusyHour:   tr.BusyHour,
+
+		RecordedDenials: tr.RecordedDenials,
 	}
 	e.PredictedBlocking, e.Model = tr.Predict(o.Concurrent)
 	if counts == nil {
 		lv := tl.sweep(named, &w.buf)
-		a, d := tl.fastReplay(lv, o.Concurrent, &w.st)
+		a, d := tl.replayLevels(lv, named, o.Concurrent, &w.st, &w.r)
 		counts = &[2]int{a, d}
 	}
 	e.Arrivals, e.Denied = counts[0], counts[1]

@@ -55,6 +55,57 @@ func (st *fastState) reset(people int) {
 	st.queue = st.queue[:0]
 }
 
+// replayLevels returns what replay would for the named set that lv was
+// swept for, with seats seats: by fastReplay, unless so many events are
+// critical that the plain replay, whose cost does not depend on
+// congestion, is quicker.
+func (tl *timeline) replayLevels(lv *levels, named []bool, seats int, st *fastState, r *replayer) (arrivals, denied int) {
+	if !lv.fewCritical(seats) {
+		return tl.h.replay(named, seats, tl.idle, tl.linger, r)
+	}
+	return tl.fastReplay(lv, seats, st)
+}
+
+// critEvent is an event that may be refused: a copy, so that replays
+// stream a short list instead of the whole history.
+type critEvent struct {
+	i      int32
+	others int32
+	e      event
+}
+
+// critical counts the events at which at least c others hold a seat: the
+// only ones a pool of c seats can refuse.
+func (lv *levels) critical(c int) int64 {
+	var n int64
+	for l := max(c, 0); l < len(lv.atAny); l++ {
+		n += lv.atAny[l]
+	}
+	return n
+}
+
+// fewCritical tells whether a pool of c seats has few enough critical
+// events for the event-skipping replay to pay.
+func (lv *levels) fewCritical(c int) bool {
+	return lv.critical(c)*plainShare <= int64(len(lv.others))
+}
+
+// keepCritical lists the events with at least cmin others holding, for the
+// replays of pools of cmin seats or more.
+func (lv *levels) keepCritical(tl *timeline, cmin int) {
+	lv.crit = lv.crit[:0]
+	lv.critMin, lv.critOK = int32(max(cmin, 0)), true
+	for i, o := range lv.others {
+		if o >= lv.critMin {
+			lv.crit = append(lv.crit, critEvent{int32(i), o, tl.h.events[i]})
+		}
+	}
+}
+
+// plainShare: the plain replay is used when more than 1/plainShare of the
+// events are critical.
+const plainShare = 10
+
 // fastReplay returns what replay would for the named set that lv was swept
 // for, with seats seats.
 func (tl *timeline) fastReplay(lv *levels, seats int, st *fastState) (arrivals, denied int) {
@@ -77,12 +128,27 @@ func (tl *timeline) fastReplay(lv *levels, seats int, st *fastState) (arrivals, 
 	c := int32(seats)
 	n := len(evs)
 	deficit, extra := 0, 0
+	// Critical events come from the swept list when it covers c, else
+	// from a scan of the levels.
+	crit := lv.crit
+	useList := lv.critOK && lv.critMin <= c
 	ci := 0
 	for {
-		for ci < n && others[ci] < c {
-			ci++
+		next, ne := n, event{}
+		if useList {
+			for ci < len(crit) && crit[ci].others < c {
+				ci++
+			}
+			if ci < len(crit) {
+				next, ne = int(crit[ci].i), crit[ci].e
+			}
+		} else {
+			for ci < n && others[ci] < c {
+				ci++
+			}
+			next = ci
 		}
-		i := ci
+		i := next
 		if len(st.queue) > 0 && int(st.queue[0]) <= i {
 			i = int(st.queue[0])
 			popIndex(&st.queue)
@@ -90,11 +156,18 @@ func (tl *timeline) fastReplay(lv *levels, seats int, st *fastState) (arrivals, 
 		if i >= n {
 			break
 		}
-		if i == ci {
+		var e event
+		if i == next {
 			ci++
+			if useList {
+				e = ne
+			} else {
+				e = evs[i]
+			}
+		} else {
+			e = evs[i]
 		}
-		e := evs[i]
-		p := int32(e.who >> 1)
+		p := int32(e.who >> whoShift)
 		s := int64(e.start)
 		h := int64(e.end) + tl.tail(e)
 		for len(st.timers) > 0 && st.timers[0].at <= s {

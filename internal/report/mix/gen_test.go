@@ -3,6 +3,7 @@ package mix
 import (
 	"math"
 	"math/rand/v2"
+	"testing"
 	"time"
 )
 
@@ -173,4 +174,42 @@ func poisson(rng *rand.Rand, mean float64) int {
 		prod *= rng.Float64()
 	}
 	return k
+}
+
+// TestGenYearIsRealistic checks the generator's shape: quiet weekends and
+// holidays, busier Mondays than Fridays and month-ends than mid-months, and
+// a morning peak around 10:00.
+func TestGenYearIsRealistic(t *testing.T) {
+	d := genYear(yearSpec{people: 1000, heavy: 0.1, lightRate: 0.75, seed: 5})
+	perDay := map[string]int{}
+	var byWeekday [7]int
+	var byHour [24]int
+	for _, x := range d {
+		tm := time.Unix(x.Start, 0).UTC()
+		perDay[tm.Format("2006-01-02")]++
+		byWeekday[tm.Weekday()]++
+		byHour[tm.Hour()]++
+	}
+	if n, w := perDay["2025-12-25"], perDay["2025-12-17"]; n*20 > w {
+		t.Errorf("Christmas has %d intervals against %d on a Wednesday", n, w)
+	}
+	if byWeekday[time.Saturday]*20 > byWeekday[time.Wednesday] {
+		t.Errorf("Saturday %d intervals against Wednesday %d", byWeekday[time.Saturday], byWeekday[time.Wednesday])
+	}
+	if byWeekday[time.Monday] <= byWeekday[time.Friday] {
+		t.Errorf("Monday %d not busier than Friday %d", byWeekday[time.Monday], byWeekday[time.Friday])
+	}
+	// The last working day of March (Monday 31st) against a mid-month Monday.
+	if perDay["2025-03-31"] <= perDay["2025-03-17"] {
+		t.Errorf("month-end %d not busier than mid-month %d", perDay["2025-03-31"], perDay["2025-03-17"])
+	}
+	peak := 0
+	for h := range byHour {
+		if byHour[h] > byHour[peak] {
+			peak = h
+		}
+	}
+	if peak < 8 || peak > 11 {
+		t.Errorf("busiest starting hour %d:00, want the morning", peak)
+	}
 }

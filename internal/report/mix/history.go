@@ -11,12 +11,14 @@ import (
 var ErrTarget = errors.New("mix: target denial rate must be strictly between 0 and 1")
 
 // ErrDemand is returned (wrapped, with the offending interval) when demand
-// names a person outside 0..people-1 or spans more than 136 years, so that a
-// caller bug is reported instead of silently miscounted.
+// names a person outside 0..people-1, people exceeds 2^30 or the demand
+// spans more than 136 years, so that a caller bug is reported instead of
+// silently miscounted.
 var ErrDemand = errors.New("mix: invalid demand")
 
 // ErrOption is returned (wrapped) when an option has a negative seat count,
-// timeout or linger, or names a person outside 0..people-1.
+// a negative idle timeout or linger or one over a year, or names a person
+// outside 0..people-1 or twice.
 var ErrOption = errors.New("mix: invalid option")
 
 // Interval is one recorded spell of demand for a seat of the SKU by one
@@ -44,29 +46,31 @@ type Interval struct {
 type event struct {
 	start uint32 // seconds since history.base
 	end   uint32 // seconds since history.base, ≥ start
-	who   uint32 // person<<1 | logout
+	who   uint32 // person<<whoShift | flags
 }
+
+// Layout of event.who.
+const (
+	flagLogout = 1
+	flagDenied = 2
+	whoShift   = 2
+	maxPeople  = 1 << (32 - whoShift)
+)
 
 // history is demand sorted once by start (stably, so ties keep the caller's
 // order and every result is reproducible) and shared by all replays.
 type history struct {
-	base     int64
-	events   []event
-	people   int
-	recorded int    // intervals flagged Denied
-	active   int    // people with at least one interval
-	seen     []bool // per person: has at least one interval
+	base   int64
+	events []event
+	people int
+	seen   []bool // per person: has at least one interval
 }
-
-func (e event) person() uint32 { return e.who >> 1 }
-
-func (e event) logout() uint32 { return e.who & 1 }
 
 // prepare validates demand, converts it to events relative to the earliest
 // start and sorts them by start.
 func prepare(demand []Interval, people int) (*history, error) {
-	if people < 0 || people > math.MaxInt32 {
-		return nil, fmt.Errorf("%w: people %d", ErrDemand, people)
+	if people < 0 || people > maxPeople {
+		return nil, fmt.Errorf("%w: %d people, more than %d", ErrDemand, people, maxPeople)
 	}
 	h := &history{people: people, seen: make([]bool, people)}
 	if len(demand) == 0 {
@@ -81,8 +85,8 @@ func prepare(demand []Interval, people int) (*history, error) {
 		base = min(base, d.Start)
 		last = max(last, d.Start, d.End)
 	}
-	if last-base > math.MaxUint32 {
-		return nil, fmt.Errorf("%w: demand spans %d s, more than %d", ErrDemand, last-base, int64(math.MaxUint32))
+	if uint64(last)-uint64(base) > math.MaxUint32 {
+		return nil, fmt.Errorf("%w: demand spans more than %d s", ErrDemand, int64(math.MaxUint32))
 	}
 	h.base = base
 	evs := make([]event, len(demand))
@@ -90,21 +94,18 @@ func prepare(demand []Interval, people int) (*history, error) {
 	sorted := true
 	for i := range demand {
 		d := &demand[i]
-		e := event{start: uint32(d.Start - base), who: uint32(d.Person) << 1}
+		e := event{start: uint32(d.Start - base), who: uint32(d.Person) << whoShift}
 		e.end = e.start
 		if d.End > d.Start {
 			e.end = uint32(d.End - base)
 		}
 		if d.Logout {
-			e.who |= 1
+			e.who |= flagLogout
 		}
 		if d.Denied {
-			h.recorded++
+			e.who |= flagDenied
 		}
-		if !seen[d.Person] {
-			seen[d.Person] = true
-			h.active++
-		}
+		seen[d.Person] = true
 		if i > 0 && e.start < evs[i-1].start {
 			sorted = false
 		}

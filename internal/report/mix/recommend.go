@@ -13,7 +13,9 @@ var ErrPrices = errors.New("mix: prices must be finite and not negative")
 // Prices are the monthly list prices of one seat of the SKU under each
 // model; every option is costed with them.
 type Prices struct {
-	NamedMonthly      float64
+	// NamedMonthly is the price of a named seat a month.
+	NamedMonthly float64
+	// ConcurrentMonthly is the price of a concurrent seat a month.
 	ConcurrentMonthly float64
 }
 
@@ -35,19 +37,22 @@ type Option struct {
 	Linger int64
 }
 
-// Option names used by Compare.
+// Option names that Compare gives its rows, so that callers can find them
+// without spelling the strings.
 const (
 	AllNamed    = "all named"
 	Today       = "today"
 	Recommended = "recommended"
 )
 
-// Cost is what the option costs in a year at prices p.
+// Cost is what the option costs in a year at prices p: the figure the
+// options are compared on.
 func (o Option) Cost(p Prices) float64 {
 	return 12 * (float64(len(o.Named))*p.NamedMonthly + float64(o.Concurrent)*p.ConcurrentMonthly)
 }
 
-func checkPrices(p Prices, target float64) error {
+// checkRequest validates the target and the prices of a request.
+func checkRequest(p Prices, target float64) error {
 	if !(target > 0 && target < 1) {
 		return fmt.Errorf("%w (got %v)", ErrTarget, target)
 	}
@@ -73,21 +78,17 @@ func checkPrices(p Prices, target float64) error {
 // the smallest that the replay finds within target, searched from an
 // estimate with exact replays inside a proven upper bound.
 func Recommend(demand []Interval, people int, p Prices, target float64, idle, linger int64) (Option, error) {
-	if err := checkPrices(p, target); err != nil {
+	if err := checkRequest(p, target); err != nil {
 		return Option{}, err
 	}
 	if err := checkTimes(0, idle, linger); err != nil {
 		return Option{}, err
 	}
-	tracef("start")
 	h, err := prepare(demand, people)
 	if err != nil {
 		return Option{}, err
 	}
-	tracef("prepared")
 	tl := newTimeline(h, idle, linger)
-	tracef("timeline")
 	s := newSearch(tl, p, target)
-	tracef("ranked")
 	return s.best().option, nil
 }

@@ -36,12 +36,18 @@ func Replay(demand []Interval, named []bool, seats int, idle, linger int64) (arr
 	full := make([]bool, people)
 	copy(full, named)
 	var r replayer
-	return h.replay(full, seats, idle, linger, &r)
+	arrivals, denied = h.replay(full, seats, idle, linger, &r)
+	return arrivals, denied, nil
 }
 
+// maxTimer bounds idle timeouts and lingers: a lease held for more than a
+// year after the last activity is a configuration error, and the bound
+// keeps release times and the measured period small.
+const maxTimer = 366 * 86400
+
 func checkTimes(seats int, idle, linger int64) error {
-	if seats < 0 || idle < 0 || linger < 0 {
-		return fmt.Errorf("%w: seats %d, idle timeout %d s, linger %d s must not be negative", ErrOption, seats, idle, linger)
+	if seats < 0 || idle < 0 || linger < 0 || idle > maxTimer || linger > maxTimer {
+		return fmt.Errorf("%w: seats %d, idle timeout %d s, linger %d s must not be negative, nor timers over a year", ErrOption, seats, idle, linger)
 	}
 	return nil
 }
@@ -53,18 +59,18 @@ type replayer struct {
 }
 
 // replay is Replay over sorted events; named has one entry per person.
-func (h *history) replay(named []bool, seats int, idle, linger int64, r *replayer) (arrivals, denied int, err error) {
+func (h *history) replay(named []bool, seats int, idle, linger int64, r *replayer) (arrivals, denied int) {
 	w := &r.w
 	w.reset(h.people)
 	tails := [2]int64{idle, linger}
 	hold := w.hold
 	for _, e := range h.events {
-		p := int32(e.who >> 1)
+		p := int32(e.who >> whoShift)
 		if named[p] {
 			continue
 		}
 		s := int64(e.start)
-		end := int64(e.end) + tails[e.who&1]
+		end := int64(e.end) + tails[e.who&flagLogout]
 		if cur := hold[p]; cur >= s {
 			if end > cur {
 				hold[p] = end
@@ -79,5 +85,5 @@ func (h *history) replay(named []bool, seats int, idle, linger int64, r *replaye
 		}
 		w.add(p, end)
 	}
-	return arrivals, denied, nil
+	return arrivals, denied
 }

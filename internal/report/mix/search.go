@@ -2,6 +2,7 @@ package mix
 
 import (
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -26,6 +27,7 @@ type outcome struct {
 type worker struct {
 	buf levels
 	st  fastState
+	r   replayer
 }
 
 // search finds the recommended option on one timeline.
@@ -71,7 +73,7 @@ func (s *search) best() *outcome {
 			k0++
 		}
 	}
-	allNamed := s.outcome(active, nil, 0, 0, 0, 0)
+	allNamed := s.outcome(active, slices.Clone(s.tl.h.seen), 0, 0, 0, 0)
 	if k0 == active {
 		return allNamed
 	}
@@ -125,10 +127,8 @@ func (s *search) eval(k int, near *outcome, w *worker) *outcome {
 		}
 		guess, slope = int(math.Round(g)), near.slope
 	}
-	tracef("eval k=%d guess=%d", k, guess)
 	lv := s.tl.sweep(named, &w.buf)
-	tracef("swept k=%d", k)
-	sz := s.sizer(lv, w)
+	sz := s.sizer(lv, named, w)
 	c, a, d := sz.minSeats(guess, slope)
 	return s.outcome(k, named, c, a, d, sz.slope)
 }
@@ -150,22 +150,22 @@ func (s *search) outcome(k int, named []bool, c, a, d int, slope float64) *outco
 type sizer struct {
 	tl     *timeline
 	lv     *levels
-	st     *fastState
+	named  []bool
+	w      *worker
 	target float64
 	probed map[int][2]int // seats → arrivals, denied
 	slope  float64
 }
 
-func (s *search) sizer(lv *levels, w *worker) *sizer {
-	return &sizer{tl: s.tl, lv: lv, st: &w.st, target: s.target, probed: map[int][2]int{}}
+func (s *search) sizer(lv *levels, named []bool, w *worker) *sizer {
+	return &sizer{tl: s.tl, lv: lv, named: named, w: w, target: s.target, probed: map[int][2]int{}}
 }
 
 // rate replays c seats and returns the denial rate.
 func (z *sizer) rate(c int) float64 {
 	r, ok := z.probed[c]
 	if !ok {
-		a, d := z.tl.fastReplay(z.lv, c, z.st)
-		tracef("replay c=%d rate=%.5f", c, float64(d)/float64(max(a, 1)))
+		a, d := z.tl.replayLevels(z.lv, z.named, c, &z.w.st, &z.w.r)
 		r = [2]int{a, d}
 		z.probed[c] = r
 	}
@@ -234,6 +234,9 @@ func (z *sizer) minSeats(guess int, slope float64) (c, arrivals, denied int) {
 	}
 	// Invariant: lo infeasible, hi feasible.
 	c = min(max(guess, lo+1), hi)
+	if cmin := c - max(8, c/16); lv.fewCritical(cmin) {
+		lv.keepCritical(z.tl, cmin)
+	}
 	prevC, prevR := -1, 0.0
 	lastSide, same, stepMin := 0, 0, 1
 	for hi-lo > 1 {
@@ -270,7 +273,8 @@ func (z *sizer) minSeats(guess int, slope float64) (c, arrivals, denied int) {
 			next = lo + (hi-lo)/2 // the same end three times: bisect
 		case r > 0:
 			// Secant on ln(rate), at least stepMin towards the answer.
-			next = c + int(math.Round(math.Log(z.target/r)/slope))
+			step := math.Log(z.target/r) / slope
+			next = c + int(math.Round(max(-float64(hi), min(float64(hi), step))))
 			if side > 0 {
 				next = min(next, c-stepMin)
 			} else {

@@ -1,6 +1,9 @@
 package mix
 
-import "math/bits"
+import (
+	"math/bits"
+	"sync"
+)
 
 // spell is one hold of a seat by one person with unlimited seats: the
 // person's intervals merged while each starts no later than the hold of the
@@ -26,10 +29,11 @@ type timeline struct {
 	endWho       []int32  // person of each spell, in order of spell end
 	endBefore    []int32  // per event: spells that ended before its start
 	held         []int64  // per person: seconds held in spells
+	lastEnd      int64    // the latest spell end
 }
 
 func (tl *timeline) tail(e event) int64 {
-	if e.who&1 != 0 {
+	if e.who&flagLogout != 0 {
 		return tl.linger
 	}
 	return tl.idle
@@ -47,37 +51,55 @@ func newTimeline(h *history, idle, linger int64) *timeline {
 		held:     make([]int64, h.people),
 		spells:   make([]spell, 0, n),
 	}
-	run := make([]int64, h.people)  // running end of the person's spell
-	cur := make([]int32, h.people)  // index of the person's current spell
-	last := make([]int32, h.people) // the person's last event
-	for i := range run {
-		run[i], last[i] = -1, -1
-	}
-	for i, e := range h.events {
-		p := int32(e.who >> 1)
-		s := int64(e.start)
-		end := int64(e.end) + tl.tail(e)
-		if l := last[p]; l >= 0 {
-			tl.nextSame[l] = int32(i)
+	// Each person's next event, on another core meanwhile.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		last := make([]int32, h.people) // the person's last event
+		for i := range last {
+			last[i] = -1
 		}
-		last[p] = int32(i)
-		tl.nextSame[i] = -1
-		if run[p] >= s {
-			if end > run[p] {
-				run[p] = end
-				tl.spells[cur[p]].end = end
+		for i, e := range h.events {
+			p := e.who >> whoShift
+			if l := last[p]; l >= 0 {
+				tl.nextSame[l] = int32(i)
 			}
+			last[p] = int32(i)
+			tl.nextSame[i] = -1
+		}
+	})
+	run := make([]int64, h.people) // running end of the person's spell
+	cur := make([]int32, h.people) // index of the person's current spell
+	for i := range run {
+		run[i] = -1
+	}
+	tails := [2]int64{idle, linger}
+	for i, e := range h.events {
+		p := int32(e.who >> whoShift)
+		s := int64(e.start)
+		end := int64(e.end) + tails[e.who&flagLogout]
+		if r := run[p]; r >= s {
+			run[p] = max(r, end)
 			continue
+		}
+		if run[p] >= 0 {
+			tl.spells[cur[p]].end = run[p] // the person's previous spell is over
 		}
 		tl.fresh[i>>6] |= 1 << (uint(i) & 63)
 		run[p] = end
 		cur[p] = int32(len(tl.spells))
-		tl.spells = append(tl.spells, spell{start: e.start, p: p, end: end})
+		tl.spells = append(tl.spells, spell{start: e.start, p: p})
+	}
+	for p, r := range run {
+		if r >= 0 {
+			tl.spells[cur[p]].end = r
+		}
 	}
 	for _, sp := range tl.spells {
 		tl.held[sp.p] += sp.end - int64(sp.start)
+		tl.lastEnd = max(tl.lastEnd, sp.end)
 	}
 	tl.sortEnds()
+	wg.Wait()
 	return tl
 }
 
@@ -94,8 +116,9 @@ func (tl *timeline) sortEnds() {
 	}
 	keyBits := uint(bits.Len64(uint64(maxEnd)))
 	if keyBits+whoBits > 64 {
-		// Only absurd timers get here (demand spans at most 2^32 s):
-		// saturate the end rather than fail.
+		// Only timers of many years with a huge person table get here.
+		// Saturating ends keeps every comparison with a start (< 2^32)
+		// right: a saturated end is after all of them.
 		keyBits = 64 - whoBits
 		maxEnd = int64(1)<<keyBits - 1
 	}
@@ -126,11 +149,14 @@ func (tl *timeline) sortEnds() {
 type levels struct {
 	others   []int32 // per event; -1 for events of named people
 	arrivals int     // spells of non-named people: requests with unlimited seats
-	sources  int     // non-named people with demand
 	// atFresh[l] counts spells that started when l others held a seat;
 	// atAny[l] counts every non-named event likewise.
 	atFresh, atAny []int64
 	ended          []int32 // scratch
+	// crit lists the events with at least critMin others, when critOK.
+	crit    []critEvent
+	critMin int32
+	critOK  bool
 }
 
 // sweep measures levels for the named set; buf is reused when big enough.
@@ -146,12 +172,8 @@ func (tl *timeline) sweep(named []bool, buf *levels) *levels {
 	lv.others = lv.others[:n]
 	lv.atFresh = resize(lv.atFresh, tl.h.people+1)
 	lv.atAny = resize(lv.atAny, tl.h.people+1)
-	lv.arrivals, lv.sources = 0, 0
-	for p, seen := range tl.h.seen {
-		if seen && !named[p] {
-			lv.sources++
-		}
-	}
+	lv.arrivals = 0
+	lv.critOK = false
 	// Branch-free: keep is 1 for people not named, so named people's
 	// spells and events count for nothing; ended[k] is the number of
 	// non-named spells among the first k to end.
@@ -174,7 +196,7 @@ func (tl *timeline) sweep(named []bool, buf *levels) *levels {
 	atFresh, atAny := lv.atFresh, lv.atAny
 	fresh, before := tl.fresh, tl.endBefore
 	for i, e := range tl.h.events {
-		kp := keep[e.who>>1]
+		kp := keep[e.who>>whoShift]
 		f := int32(fresh[i>>6]>>(uint(i)&63)) & 1
 		l := started - ended[before[i]] - 1 + f
 		started += f & kp

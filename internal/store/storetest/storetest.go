@@ -117,6 +117,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"GroupGrant", groupGrantTests()},
 		{"Access", accessTests()},
 		{"Reports", reportTests()},
+		{"History", historyTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
