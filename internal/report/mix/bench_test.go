@@ -152,3 +152,16 @@ func BenchmarkFitPredict(b *testing.B) {
 	named, c := recommendedSet(tl)
 	loop(b, func() { tl.fit(named).Predict(c) })
 }
+
+func BenchmarkBacktest(b *testing.B) {
+	d := benchYear()
+	split := int64(1759276800) // 2025-10-01 00:00 UTC
+	var res BacktestResult
+	loop(b, func() {
+		var err error
+		if res, err = Backtest(d, 20000, split, benchPrices, 0.01, 1800, 300); err != nil {
+			b.Fatal(err)
+		}
+	})
+	b.ReportMetric(100*res.RelativeError, "error-%")
+}
