@@ -410,22 +410,25 @@ func TestBadInputUnknownSession(t *testing.T) {
 }
 
 // TestBadInputWrongMethod: a known path with a method it does not serve is
-// answered in the JSON error shape.
+// answered 405 in the JSON error shape, with the methods it takes in Allow.
 func TestBadInputWrongMethod(t *testing.T) {
 	e := newTestEnv(t)
-	for _, tc := range []struct{ name, method, path string }{
-		{"PATCH pools", "PATCH", "/api/v1/pools"},
-		{"DELETE skus collection", "DELETE", "/api/v1/skus"},
-		{"GET decide", "GET", "/api/v1/decide"},
+	for _, tc := range []struct{ name, method, path, allow string }{
+		{"PATCH pools", "PATCH", "/api/v1/pools", "GET, POST, HEAD"},
+		{"DELETE skus collection", "DELETE", "/api/v1/skus", "GET, POST, HEAD"},
+		{"GET decide", "GET", "/api/v1/decide", "POST"},
+		{"POST a pool", "POST", "/api/v1/pools/p1", "GET, PUT, DELETE, HEAD"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.call(tc.method, tc.path, nil)
-			if r.Status != 404 && r.Status != 405 {
-				t.Errorf("status %d, want 404 or 405; body %s", r.Status, r)
+			wantError(t, r, 405, "method_not_allowed", "-")
+			if got := r.Header.Get("Allow"); got != tc.allow {
+				t.Errorf("Allow = %q, want %q", got, tc.allow)
 			}
-			wantError(t, r, r.Status, map[int]string{404: "not_found", 405: "invalid_request"}[r.Status], "-")
 		})
 	}
+	// A path no route serves under any method stays 404.
+	wantError(t, e.call("GET", "/api/v1/nothing-here", nil), 404, "not_found", "-")
 }
 
 // TestBadInputIdentityClash: user_name, email, employee ID and external ID

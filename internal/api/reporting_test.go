@@ -545,7 +545,7 @@ func TestReportBadInput(t *testing.T) {
 	}
 	// An unknown path under reports that is no report.
 	wantError(t, e.call("GET", "/api/v1/reports/utilization/x", nil), 404, "not_found", "-")
-	wantError(t, e.call("POST", "/api/v1/reports/utilization", nil), 404, "not_found", "-")
+	wantError(t, e.call("POST", "/api/v1/reports/utilization", nil), 405, "method_not_allowed", "-")
 
 	// Settings.
 	for _, body := range []string{`{"currency":"usd"}`, `{"currency":"EURO"}`, `{"currency":"E1R"}`, `{"currency":""}`, `{}`} {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,6 +34,7 @@ var statusOf = map[string]int{
 	licensing.CodeInternal:            http.StatusInternalServerError,
 	licensing.CodeLinkExpired:         http.StatusGone,
 	licensing.CodeLinkRevoked:         http.StatusGone,
+	licensing.CodeMethodNotAllowed:    http.StatusMethodNotAllowed,
 }
 
 // Status is the HTTP status an error code is answered with, here and on
@@ -174,6 +176,27 @@ func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-func notFoundRoute(w http.ResponseWriter, r *http.Request) {
+// noRoute answers a request no route took: 405 with an Allow header when
+// the API path is known under other methods, else 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			if slices.Contains(allow, http.MethodGet) {
+				allow = append(allow, http.MethodHead)
+			}
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: licensing.CodeMethodNotAllowed,
+				Message: fmt.Sprintf("%s takes %s, not %s", r.URL.Path, strings.Join(allow, ", "), r.Method)}})
+			return
+		}
+	}
 	writeJSON(w, http.StatusNotFound, errorBody{Error: errorDetail{Code: licensing.CodeNotFound, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}})
 }

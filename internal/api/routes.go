@@ -123,7 +123,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/dormant/notices/{id}/reclaim", adminOnly, s.reclaimDormant)
 	s.handle("POST /api/v1/dormant/notices/{id}/undo", adminOnly, s.undoDormant)
 
-	s.mux.HandleFunc("/", notFoundRoute)
+	s.mux.HandleFunc("/", s.noRoute)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -28,6 +28,8 @@ const (
 	// gone for good).
 	CodeLinkExpired = "link_expired"
 	CodeLinkRevoked = "link_revoked"
+	// A known path called with a method it does not take (405, with Allow).
+	CodeMethodNotAllowed = "method_not_allowed"
 )
 
 // Error is the one error type that crosses package boundaries with a stable
