@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"database/sql"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -20,7 +21,7 @@ func TestExpiredLeasesReclaimedAfterRestart(t *testing.T) {
 		t.Fatalf("no first-start admin token on a fresh database")
 	}
 	c1 := newClient(p1.Base, token)
-	users := setupPool(t, c1, pool, 5, "1s", "idle", 3)
+	users := setupPool(t, c1, pool, 5, "1m", "idle", 3)
 	var leaseIDs []string
 	for _, u := range users {
 		var s sessionOut
@@ -31,7 +32,9 @@ func TestExpiredLeasesReclaimedAfterRestart(t *testing.T) {
 		leaseIDs = append(leaseIDs, s.Leases[0].ID)
 	}
 	p1.kill()
-	time.Sleep(1500 * time.Millisecond)
+	// The leases' idle timeout (a minute, the shortest allowed) passes while
+	// the process is down: their expiry is moved into the past in the file.
+	expireLeases(t, db)
 
 	p2 := startServe(t, "serve#2", []string{"--addr", "127.0.0.1:0", "--db", db, "--sweep-every", "200ms"})
 	c2 := newClient(p2.Base, token)
@@ -90,3 +93,19 @@ func TestExpiredLeasesReclaimedAfterRestart(t *testing.T) {
 	checkSlots(t, raw, pool, 5)
 	verifyAudit(t, db)
 }
+
+// expireLeases moves every live lease's expiry into the past, as time
+// passing while no process runs would.
+func expireLeases(t *testing.T, db string) {
+	t.Helper()
+	raw, err := sql.Open("sqlite", "file:"+db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	past := time.Now().Add(-time.Minute).UnixMicro()
+	if _, err := raw.Exec(`UPDATE leases SET expires_at = ?, last_activity = ? WHERE ended_at = 0`, past, past-60_000_000); err != nil {
+		t.Fatalf("expire leases: %v", err)
+	}
+}
+

@@ -40,8 +40,11 @@ const (
 // Defaults applied when a pool leaves them unset.
 const (
 	DefaultIdleTimeout = 30 * time.Minute
-	DefaultWarnAt      = 0.9
-	DefaultOfferTTL    = 5 * time.Minute
+	// MinIdleTimeout and MaxTimer bound a pool's idle timeout.
+	MinIdleTimeout  = time.Minute
+	MaxTimer        = 30 * 24 * time.Hour
+	DefaultWarnAt   = 0.9
+	DefaultOfferTTL = 5 * time.Minute
 )
 
 var keyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -164,10 +167,18 @@ func (p *Pool) Validate() error {
 		return FieldErrorf(CodeInvalid, "overdraft", "overdraft must be between 0 and 1000000")
 	case p.IdleTimeout < 0:
 		return FieldErrorf(CodeInvalid, "idle_timeout", "idle_timeout must not be negative")
+	case p.IdleTimeout != 0 && (p.IdleTimeout < MinIdleTimeout || p.IdleTimeout > MaxTimer):
+		// A seat returned sooner would be taken from a person mid-action (and
+		// a sub-millisecond value used to be stored as 0s, the default).
+		return FieldErrorf(CodeInvalid, "idle_timeout", "idle_timeout must be from %s to %s (or omitted for %s)", MinIdleTimeout, MaxTimer, DefaultIdleTimeout)
 	case p.Linger < 0:
 		return FieldErrorf(CodeInvalid, "linger", "linger must not be negative")
+	case p.Linger != 0 && (p.Linger < time.Second || p.Linger > time.Hour):
+		return FieldErrorf(CodeInvalid, "linger", "linger must be 0 or from 1s to 1h")
 	case p.Cooldown < 0:
 		return FieldErrorf(CodeInvalid, "cooldown", "cooldown must not be negative")
+	case p.Cooldown != 0 && (p.Cooldown < time.Hour || p.Cooldown > 366*24*time.Hour):
+		return FieldErrorf(CodeInvalid, "cooldown", "cooldown must be 0 or from 1h to 8784h (a year)")
 	case p.WarnAt < 0 || p.WarnAt > 1:
 		return FieldErrorf(CodeInvalid, "warn_at", "warn_at must be between 0 and 1")
 	case p.MonthlyPrice < 0:
@@ -207,8 +218,8 @@ func (p *Pool) Validate() error {
 		if q.MaxLength < 0 {
 			return FieldErrorf(CodeInvalid, "queue.max_length", "max_length must not be negative")
 		}
-		if q.OfferTTL < 0 {
-			return FieldErrorf(CodeInvalid, "queue.offer_ttl", "offer_ttl must not be negative")
+		if q.OfferTTL < 0 || q.OfferTTL != 0 && (q.OfferTTL < 10*time.Second || q.OfferTTL > 24*time.Hour) {
+			return FieldErrorf(CodeInvalid, "queue.offer_ttl", "offer_ttl must be 0 (the default, %s) or from 10s to 24h", DefaultOfferTTL)
 		}
 		if q.OfferTTL == 0 {
 			q.OfferTTL = DefaultOfferTTL
