@@ -107,13 +107,19 @@ func (m *Manager) SignIn(ctx context.Context, a licensing.Actor, userName, passw
 	}
 	if userName == "" || len(userName) > 256 || checkLength(password) != nil {
 		m.limits.hash(func() { spendHash(password) })
-		m.limits.fail(now, userName, a.Source)
+		m.limits.fail(now, userName, "", a.Source)
 		return desk.WebSession{}, "", wrong()
 	}
 	u, hash, err := m.st.Account(ctx, userName)
+	if err == nil || licensing.ErrorCode(err) == licensing.CodeNotFound && u.ID != "" {
+		// The account's own count, whichever of its keys was typed.
+		if err := m.limits.allowAccount(now, u.ID); err != nil {
+			return desk.WebSession{}, "", err
+		}
+	}
 	if licensing.ErrorCode(err) == licensing.CodeNotFound || (err == nil && hash == "") {
 		m.limits.hash(func() { spendHash(password) })
-		m.limits.fail(now, userName, a.Source)
+		m.limits.fail(now, userName, u.ID, a.Source)
 		// The typed name is not written: it may be a password typed in the
 		// wrong field.
 		return desk.WebSession{}, "", m.refused(ctx, a, "user:unknown", "no account")
@@ -124,7 +130,7 @@ func (m *Manager) SignIn(ctx context.Context, a licensing.Actor, userName, passw
 	var ok bool
 	m.limits.hash(func() { ok = CheckPassword(hash, password) })
 	if !ok || u.Kind != licensing.KindPerson {
-		m.limits.fail(now, userName, a.Source)
+		m.limits.fail(now, userName, u.ID, a.Source)
 		return desk.WebSession{}, "", m.refused(ctx, a, "user:"+u.UserName, "wrong password")
 	}
 	if !u.Active {

@@ -368,13 +368,34 @@ func TestSignInThrottled(t *testing.T) {
 	}
 }
 
+// TestSignInThrottledPerAccount: failures count against the account
+// whichever of its keys is typed, so switching from the user name to the
+// id (or employee ID, external ID) buys no fresh attempts.
+func TestSignInThrottledPerAccount(t *testing.T) {
+	f := newFixture(t)
+	for i := 0; i < maxUserFails; i++ {
+		key := f.ann.UserName
+		if i%2 == 1 {
+			key = f.ann.ID
+		}
+		if _, _, err := f.m.SignIn(f.ctx, f.actor, key, "wrong-password-"+strconv.Itoa(i)); licensing.ErrorCode(err) != licensing.CodeUnauthorized {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	for _, key := range []string{f.ann.ID, f.ann.UserName} {
+		if _, _, err := f.m.SignIn(f.ctx, f.actor, key, annPassword); licensing.ErrorCode(err) != licensing.CodeRateLimited {
+			t.Errorf("right password as %q after %d failures over two keys: %v, want rate_limited", key, maxUserFails, err)
+		}
+	}
+}
+
 // TestThrottleBoundsMemory: a flood of distinct names is remembered up to
 // maxTracked keys.
 func TestThrottleBoundsMemory(t *testing.T) {
 	th := newThrottle()
 	now := time.Unix(0, 0)
 	for i := 0; i < maxTracked+500; i++ {
-		th.fail(now, "user"+strconv.Itoa(i), "10.0.0.1")
+		th.fail(now, "user"+strconv.Itoa(i), "", "10.0.0.1")
 	}
 	if n := len(th.fails); n > maxTracked {
 		t.Fatalf("%d keys tracked, want at most %d", n, maxTracked)

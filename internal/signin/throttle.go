@@ -9,8 +9,9 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
-// Guessing limits: failed sign-ins counted per typed user name and per
-// source address over failWindow. A slow hash makes each guess costly; the
+// Guessing limits: failed sign-ins counted per account (whichever of its
+// keys was typed: user name, employee ID, id, external ID), per typed name
+// that matches no account, and per source address over failWindow. A slow hash makes each guess costly; the
 // limits make guessing a password impossible in practice and keep a flood
 // of attempts from spending every core on hashing.
 const (
@@ -49,9 +50,24 @@ func (t *throttle) allow(now time.Time, userName, source string) error {
 	return nil
 }
 
-// fail records a failed sign-in.
-func (t *throttle) fail(now time.Time, userName, source string) {
+// allowAccount refuses a sign-in to an account that failed too often
+// within the window, whichever of its keys the failures typed.
+func (t *throttle) allowAccount(now time.Time, userID string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.recent("a:"+userID, now) >= maxUserFails {
+		return licensing.Errorf(licensing.CodeRateLimited, "too many failed sign-ins: wait %d minutes and try again", int(failWindow.Minutes()))
+	}
+	return nil
+}
+
+// fail records a failed sign-in: against the account when the typed name
+// found one (userID), else against the typed name; and against the source.
+func (t *throttle) fail(now time.Time, userName, userID, source string) {
 	u, s := throttleKeys(userName, source)
+	if userID != "" {
+		u = "a:" + userID
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.fails) >= maxTracked && now.Sub(t.pruned) >= time.Minute {
