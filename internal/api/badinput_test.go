@@ -534,3 +534,38 @@ func TestBadInputActing(t *testing.T) {
 		})
 	}
 }
+
+// TestBadInputStrictJSON: duplicate keys, field names that match only
+// without regard to case, and bodies declared as other than JSON are
+// refused, and nothing is created.
+func TestBadInputStrictJSON(t *testing.T) {
+	e := newTestEnv(t)
+	e.must(201, "POST", "/api/v1/skus", `{"key":"agent","name":"Agent","tier":"fulfiller"}`)
+	for _, tc := range []struct {
+		name, body, field string
+		hdr               []string
+		status            int
+		code              string
+	}{
+		{"duplicate key", `{"id":"p1","id":"p2","sku":"agent","model":"named","seats":1}`, "id", nil, 400, "invalid_request"},
+		{"key only in another case", `{"ID":"p1","sku":"agent","model":"named","seats":1}`, "ID", nil, 400, "invalid_request"},
+		{"nested duplicate", `{"id":"p1","sku":"agent","model":"concurrent","seats":2,"limits":{"a":1,"a":2}}`, "limits.a", nil, 400, "invalid_request"},
+		{"nested case", `{"id":"p1","sku":"agent","model":"concurrent","seats":2,"queue":{"MAX_LENGTH":3}}`, "queue.MAX_LENGTH", nil, 400, "invalid_request"},
+		{"text/plain", `{"id":"p1","sku":"agent","model":"named","seats":1}`, "Content-Type", []string{"Content-Type", "text/plain"}, 415, "unsupported_media_type"},
+		{"form", `{"id":"p1","sku":"agent","model":"named","seats":1}`, "Content-Type", []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantError(t, e.call("POST", "/api/v1/pools", tc.body, tc.hdr...), tc.status, tc.code, tc.field)
+		})
+	}
+	var pools struct {
+		Pools []any `json:"pools"`
+	}
+	e.must(200, "GET", "/api/v1/pools", nil).into(t, &pools)
+	if len(pools.Pools) != 0 {
+		t.Fatalf("refused bodies created %d pools", len(pools.Pools))
+	}
+	// JSON with parameters, and +json types, are JSON.
+	e.must(201, "POST", "/api/v1/pools", `{"id":"p1","sku":"agent","model":"named","seats":1}`, "Content-Type", "application/json; charset=utf-8")
+	e.must(201, "POST", "/api/v1/pools", `{"id":"p2","sku":"agent","model":"named","seats":1}`, "Content-Type", "application/merge-patch+json")
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +36,7 @@ var statusOf = map[string]int{
 	licensing.CodeLinkExpired:         http.StatusGone,
 	licensing.CodeLinkRevoked:         http.StatusGone,
 	licensing.CodeMethodNotAllowed:    http.StatusMethodNotAllowed,
+	licensing.CodeUnsupportedMedia:    http.StatusUnsupportedMediaType,
 }
 
 // Status is the HTTP status an error code is answered with, here and on
@@ -80,10 +82,25 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, errorBody{Error: errorDetail{Code: e.Code, Message: e.Message, Field: e.Field, RetryAfter: e.RetryAfter, QueuePosition: e.QueuePosition}})
 }
 
-// decode reads one JSON object strictly: bounded size, known fields only,
-// right types, nothing after it.
+// decode reads one JSON object strictly: declared as JSON (or not
+// declared), bounded size, known fields only and spelt exactly, no key
+// twice, right types, nothing after it.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	if err := jsonContentType(r); err != nil {
+		return err
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	// A malformed document is left to the decoder below, whose errors say
+	// where; only a well-formed one is checked for keys.
+	if json.Valid(body) {
+		if err := strictKeys(body, reflect.TypeOf(v)); err != nil {
+			return err
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)

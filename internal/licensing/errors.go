@@ -30,6 +30,8 @@ const (
 	CodeLinkRevoked = "link_revoked"
 	// A known path called with a method it does not take (405, with Allow).
 	CodeMethodNotAllowed = "method_not_allowed"
+	// A body declared as something other than JSON on a JSON route (415).
+	CodeUnsupportedMedia = "unsupported_media_type"
 )
 
 // Error is the one error type that crosses package boundaries with a stable
