@@ -155,19 +155,10 @@ func ShareOut(l store.ShareLink, now time.Time, live bool) shareJSON {
 		CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, RevokedAt: timePtr(l.RevokedAt), Views: l.Views, LastView: timePtr(l.LastView)}
 }
 
-// BaseURL is where links to this server start: the request's own scheme
-// and host.
-func BaseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
-// ShareReport freezes a report and makes a link to it: the one way the API
-// and the pages create links. It returns the link and its URL.
-func ShareReport(r *http.Request, st *store.Store, reps *reporting.Service, a licensing.Actor, report string, params url.Values, expiresIn string) (store.ShareLink, string, error) {
+// ShareReport freezes a report and makes a link to it under base (the
+// server's public URL): the one way the API and the pages create links. It
+// returns the link and its URL.
+func ShareReport(r *http.Request, base string, st *store.Store, reps *reporting.Service, a licensing.Actor, report string, params url.Values, expiresIn string) (store.ShareLink, string, error) {
 	if !reporting.KnownReport(report) {
 		return store.ShareLink{}, "", licensing.FieldErrorf(licensing.CodeInvalid, "report", "report must be one of %s", strings.Join(reporting.Names, ", "))
 	}
@@ -197,7 +188,7 @@ func ShareReport(r *http.Request, st *store.Store, reps *reporting.Service, a li
 	if err != nil {
 		return l, "", err
 	}
-	return l, BaseURL(r) + "/share/" + token, nil
+	return l, base + "/share/" + token, nil
 }
 
 func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
@@ -210,7 +201,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 	for k, v := range in.Params {
 		params.Set(k, v)
 	}
-	l, link, err := ShareReport(r, s.store, s.reports, actorOf(r), in.Report, params, in.ExpiresIn)
+	l, link, err := ShareReport(r, s.public.Base(r), s.store, s.reports, actorOf(r), in.Report, params, in.ExpiresIn)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -15,6 +15,7 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/provision"
+	"github.com/seatkeeper/seatkeeper/internal/publicurl"
 	"github.com/seatkeeper/seatkeeper/internal/reporting"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/store"
@@ -41,12 +42,18 @@ type Server struct {
 	rec *provision.Reconciler
 	// reports computes the reports the API, pages and share links show.
 	reports *reporting.Service
+	// public says where the server is reached from outside (links).
+	public *publicurl.Resolver
 }
+
+// SetPublicURL sets where the server is reached from outside (serve
+// --base-url, --trust-proxy); without it links use the request's host.
+func (s *Server) SetPublicURL(p *publicurl.Resolver) { s.public = p }
 
 // New returns the API handler.
 func New(svc *seats.Service, dsk *desk.Service, log *slog.Logger) *Server {
 	s := &Server{seats: svc, store: svc.Store, engine: svc.Engine, desk: dsk, log: log, mux: http.NewServeMux(),
-		rec: &provision.Reconciler{Store: svc.Store, Log: log}, reports: &reporting.Service{Store: svc.Store}}
+		rec: &provision.Reconciler{Store: svc.Store, Log: log}, reports: &reporting.Service{Store: svc.Store}, public: &publicurl.Resolver{}}
 	s.metrics = newMetrics(svc)
 	s.routes()
 	return s

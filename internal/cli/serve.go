@@ -14,6 +14,7 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/provision"
+	"github.com/seatkeeper/seatkeeper/internal/publicurl"
 	"github.com/seatkeeper/seatkeeper/internal/scimserver"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/signin"
@@ -24,6 +25,10 @@ import (
 type serveConfig struct {
 	addr, db, logLevel string
 	sweepEvery         time.Duration
+	// baseURL is where people and clients reach the server (links, SCIM
+	// locations, OIDC redirects); trustProxy believes X-Forwarded-*.
+	baseURL    string
+	trustProxy bool
 	// oidc configures sign-in with an OpenID Connect provider; off while
 	// oidc.issuer is empty.
 	oidc oidcFlags
@@ -34,6 +39,7 @@ type serveConfig struct {
 
 func (c *serveConfig) register(fs interface {
 	StringVar(*string, string, string, string)
+	BoolVar(*bool, string, bool, string)
 	DurationVar(*time.Duration, string, time.Duration, string)
 }, env Env) {
 	addr := env.Getenv("SEATKEEPER_ADDR")
@@ -47,6 +53,10 @@ func (c *serveConfig) register(fs interface {
 	}
 	fs.StringVar(&c.logLevel, "log-level", lvl, "debug, info, warn or error (env SEATKEEPER_LOG_LEVEL)")
 	fs.DurationVar(&c.sweepEvery, "sweep-every", 5*time.Second, "how often expired leases are reclaimed")
+	fs.StringVar(&c.baseURL, "base-url", env.Getenv("SEATKEEPER_BASE_URL"),
+		"the public URL people and clients reach, e.g. https://seats.example.com: share links, SCIM locations, the OIDC redirect (env SEATKEEPER_BASE_URL; default: the request's own host)")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", env.Getenv("SEATKEEPER_TRUST_PROXY") == "true",
+		"believe X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets them; env SEATKEEPER_TRUST_PROXY=true)")
 	c.oidc.register(fs, env)
 }
 
@@ -84,11 +94,19 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 	if err := svc.Load(ctx); err != nil {
 		return err
 	}
+	public, err := publicurl.New(c.baseURL, c.trustProxy)
+	if err != nil {
+		return fmt.Errorf("--base-url: %w", err)
+	}
 	dsk := desk.New(st, svc, svc.Engine, log)
 	apiServer := api.New(svc, dsk, log)
+	apiServer.SetPublicURL(public)
 	auth := signin.New(st, svc, log)
-	var opts []web.Option
+	opts := []web.Option{web.WithPublicURL(public)}
 	if c.oidc.issuer != "" {
+		if c.oidc.redirectURL == "" && public.Configured() {
+			c.oidc.redirectURL = public.URL() + "/signin/oidc/callback"
+		}
 		cfg, err := c.oidc.config()
 		if err != nil {
 			return err
@@ -105,7 +123,7 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 		log.Info("oidc sign-in", "issuer", cfg.Issuer, "name", provider.Name())
 	}
 	apiServer.Mount(web.New(svc, dsk, auth, log, opts...).Register)
-	apiServer.Mount(scimserver.New(st, apiServer.Authenticate, log).Register)
+	apiServer.Mount(scimserver.New(st, apiServer.Authenticate, log, scimserver.WithPublicURL(public)).Register)
 	srv := &http.Server{
 		Handler:           apiServer.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -32,7 +32,7 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request, _
 			"type": "oauthbearertoken", "name": "Bearer token", "primary": true,
 			"description": "A Seatkeeper token of scope scim, created with `seatkeeper token create --scope scim`.",
 		}},
-		"meta": map[string]any{"resourceType": "ServiceProviderConfig", "location": baseURL(r) + "/ServiceProviderConfig"},
+		"meta": map[string]any{"resourceType": "ServiceProviderConfig", "location": s.baseURL(r) + "/ServiceProviderConfig"},
 	})
 }
 
@@ -59,11 +59,11 @@ func listOf[T any](items []T) map[string]any {
 }
 
 func (s *Server) resourceTypes(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
-	respond(w, http.StatusOK, listOf(resourceTypes(baseURL(r))))
+	respond(w, http.StatusOK, listOf(resourceTypes(s.baseURL(r))))
 }
 
 func (s *Server) resourceType(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
-	for _, rt := range resourceTypes(baseURL(r)) {
+	for _, rt := range resourceTypes(s.baseURL(r)) {
 		if strings.EqualFold(rt["id"].(string), r.PathValue("id")) {
 			respond(w, http.StatusOK, rt)
 			return
@@ -94,7 +94,7 @@ func schemaDocs(base string) ([]map[string]any, error) {
 }
 
 func (s *Server) schemas(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
-	docs, err := schemaDocs(baseURL(r))
+	docs, err := schemaDocs(s.baseURL(r))
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -103,7 +103,7 @@ func (s *Server) schemas(w http.ResponseWriter, r *http.Request, _ licensing.Act
 }
 
 func (s *Server) schema(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
-	docs, err := schemaDocs(baseURL(r))
+	docs, err := schemaDocs(s.baseURL(r))
 	if err != nil {
 		s.failErr(w, r, err)
 		return

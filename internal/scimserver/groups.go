@@ -94,7 +94,7 @@ func (s *Server) queryGroups(w http.ResponseWriter, r *http.Request, p listParam
 		s.failErr(w, r, tooMany(s.scanLimit))
 		return
 	}
-	base := baseURL(r)
+	base := s.baseURL(r)
 	rs := make([]scim.Resource, len(groups))
 	for i, g := range groups {
 		rs[i] = groupResource(g, base)
@@ -115,7 +115,7 @@ func (s *Server) group(ctx context.Context, id string) (store.Group, error) {
 }
 
 func (s *Server) writeGroup(w http.ResponseWriter, r *http.Request, status int, g store.Group) {
-	base := baseURL(r)
+	base := s.baseURL(r)
 	w.Header().Set("ETag", etag(g.Version))
 	if status == http.StatusCreated {
 		w.Header().Set("Location", base+"/Groups/"+g.ID)
@@ -186,7 +186,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, a licensing.
 // groups changed.
 func (s *Server) changeGroup(w http.ResponseWriter, r *http.Request, a licensing.Actor, answer bool, edit func(cur scim.Resource) (scim.Resource, error)) {
 	ctx := r.Context()
-	key, base := r.PathValue("id"), baseURL(r)
+	key, base := r.PathValue("id"), s.baseURL(r)
 	var before store.Group
 	g, err := s.store.UpdateGroup(ctx, a, key, func(old store.Group) (store.Group, error) {
 		if old.ID != key {

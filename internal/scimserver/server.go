@@ -20,6 +20,7 @@ import (
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/provision"
+	"github.com/seatkeeper/seatkeeper/internal/publicurl"
 	"github.com/seatkeeper/seatkeeper/internal/scim"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
@@ -49,6 +50,7 @@ type Server struct {
 	log   *slog.Logger
 	// scanLimit bounds a filter matched in memory (maxScan by default).
 	scanLimit int
+	public    *publicurl.Resolver
 }
 
 // Option adjusts a Server.
@@ -63,7 +65,7 @@ func New(st *store.Store, auth Authenticator, log *slog.Logger, opts ...Option) 
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{store: st, rec: &provision.Reconciler{Store: st, Log: log}, auth: auth, log: log, scanLimit: maxScan}
+	s := &Server{store: st, rec: &provision.Reconciler{Store: st, Log: log}, auth: auth, log: log, scanLimit: maxScan, public: &publicurl.Resolver{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -272,15 +274,13 @@ func notModified(w http.ResponseWriter, r *http.Request, version int64) bool {
 	return true
 }
 
-// baseURL is the endpoint's absolute URL as the client reached it, for
-// meta.location and $ref.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + Prefix
-}
+// baseURL is the endpoint's absolute public URL, for meta.location, $ref
+// and Location.
+func (s *Server) baseURL(r *http.Request) string { return s.public.Base(r) + Prefix }
+
+// WithPublicURL sets where the server is reached from outside (serve
+// --base-url, --trust-proxy).
+func WithPublicURL(p *publicurl.Resolver) Option { return func(s *Server) { s.public = p } }
 
 func timeString(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 

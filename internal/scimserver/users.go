@@ -58,7 +58,7 @@ func (s *Server) queryUsers(w http.ResponseWriter, r *http.Request, p listParams
 		s.failErr(w, r, tooMany(s.scanLimit))
 		return
 	}
-	rs, err := s.userResources(ctx, people, baseURL(r))
+	rs, err := s.userResources(ctx, people, s.baseURL(r))
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -98,7 +98,7 @@ func (s *Server) person(ctx context.Context, id string) (store.Person, error) {
 
 // writeUser answers with a person as a User resource.
 func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, status int, p store.Person) {
-	base := baseURL(r)
+	base := s.baseURL(r)
 	res := userResource(p, nil, base)
 	if status != http.StatusCreated { // a person just created is in no group
 		rs, err := s.userResources(r.Context(), []store.Person{p}, base)
@@ -194,7 +194,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, a licensing.A
 func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, a licensing.Actor, edit func(cur scim.Resource) (scim.Resource, error)) {
 	ctx := r.Context()
 	received := s.store.Now()
-	key, base := r.PathValue("id"), baseURL(r)
+	key, base := r.PathValue("id"), s.baseURL(r)
 	var wasActive bool
 	u, id, err := s.store.UpdateIdentity(ctx, a, key, func(old licensing.User, oldID store.Identity) (licensing.User, store.Identity, error) {
 		if old.ID != key {

@@ -31,7 +31,7 @@ func (p *Pages) adminSigninForm(w http.ResponseWriter, r *http.Request) {
 
 func (p *Pages) adminSignin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	if !sameOrigin(r) || r.ParseForm() != nil {
+	if !p.sameOrigin(r) || r.ParseForm() != nil {
 		p.render(w, "admin_signin.html", http.StatusForbidden, map[string]any{"Error": "The request was refused."})
 		return
 	}
@@ -41,13 +41,13 @@ func (p *Pages) adminSignin(w http.ResponseWriter, r *http.Request) {
 		p.render(w, "admin_signin.html", http.StatusUnauthorized, map[string]any{"Error": "That is not a valid admin token."})
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: secret, Path: "/", HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 8 * 3600})
+	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: secret, Path: "/", HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 8 * 3600})
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
 func (p *Pages) adminSignout(w http.ResponseWriter, r *http.Request) {
-	if sameOrigin(r) {
-		http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: "", Path: "/", HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	if p.sameOrigin(r) {
+		http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: "", Path: "/", HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	}
 	http.Redirect(w, r, "/admin/signin", http.StatusSeeOther)
 }

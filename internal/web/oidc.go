@@ -29,7 +29,7 @@ func (p *Pages) oidcBegin(w http.ResponseWriter, r *http.Request) {
 		p.oidcFailed(w, r, next, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: id, Path: oidcPath, HttpOnly: true, Secure: secure(r),
+	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: id, Path: oidcPath, HttpOnly: true, Secure: p.secure(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: int((10 * time.Minute).Seconds())})
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, authURL, http.StatusFound)
@@ -47,7 +47,7 @@ func (p *Pages) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		attempt = c.Value
 	}
 	// The attempt is used once, whatever happens now.
-	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: "", Path: oidcPath, HttpOnly: true, Secure: secure(r),
+	http.SetCookie(w, &http.Cookie{Name: oidcCookie, Value: "", Path: oidcPath, HttpOnly: true, Secure: p.secure(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	q := r.URL.Query()
 	source := api.RemoteIP(r)

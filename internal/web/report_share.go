@@ -72,7 +72,7 @@ func (p *Pages) createShare(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	n := map[string]time.Duration{"1": 24 * time.Hour, "7": 7 * 24 * time.Hour, "30": 30 * 24 * time.Hour, "90": 90 * 24 * time.Hour}[days]
-	l, link, err := api.ShareReport(r, p.svc.Store, p.reports(), rd.actor, report, params, n.String())
+	l, link, err := api.ShareReport(r, p.public.Base(r), p.svc.Store, p.reports(), rd.actor, report, params, n.String())
 	if err != nil {
 		p.failFor(w, r, rd, err)
 		return

@@ -81,7 +81,7 @@ func (p *Pages) reportReader(w http.ResponseWriter, r *http.Request) (*reader, b
 	v, err := p.visitOf(r)
 	if licensing.ErrorCode(err) == licensing.CodeUnauthorized {
 		if _, cerr := r.Cookie(sessionCookie); cerr == nil {
-			clearSessionCookie(w, r)
+			p.clearSessionCookie(w, r)
 		}
 		target := "/signin"
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -125,7 +125,7 @@ func (p *Pages) checkAdminForm(w http.ResponseWriter, r *http.Request, rd *reade
 		return false
 	}
 	token := r.PostForm.Get("csrf")
-	if !sameOrigin(r) || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(rd.csrf)) != 1 {
+	if !p.sameOrigin(r) || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(rd.csrf)) != 1 {
 		p.fail(w, r, nil, licensing.Errorf(licensing.CodeForbidden, "the request was refused: it did not come from this site's own page; reload the page and try again"))
 		return false
 	}

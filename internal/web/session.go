@@ -61,7 +61,7 @@ func (p *Pages) person(h func(http.ResponseWriter, *http.Request, *visit)) http.
 				return
 			}
 			if _, cerr := r.Cookie(sessionCookie); cerr == nil {
-				clearSessionCookie(w, r)
+				p.clearSessionCookie(w, r)
 			}
 			target := "/signin"
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -91,7 +91,7 @@ func (p *Pages) checkForm(w http.ResponseWriter, r *http.Request, v *visit) bool
 		return false
 	}
 	token := r.PostForm.Get("csrf")
-	if !sameOrigin(r) || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(v.ws.CSRF)) != 1 {
+	if !p.sameOrigin(r) || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(v.ws.CSRF)) != 1 {
 		p.fail(w, r, v, licensing.Errorf(licensing.CodeForbidden, "the request was refused: it did not come from this site's own page; reload the page and try again"))
 		return false
 	}
@@ -133,7 +133,7 @@ func (p *Pages) signinPage(next string) map[string]any {
 
 func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
-	if !sameOrigin(r) || r.ParseForm() != nil {
+	if !p.sameOrigin(r) || r.ParseForm() != nil {
 		data := p.signinPage("/")
 		data["Error"] = "The request was refused."
 		p.render(w, "signin.html", http.StatusForbidden, data)
@@ -177,7 +177,7 @@ func (p *Pages) signedIn(w http.ResponseWriter, r *http.Request, a licensing.Act
 			p.log.Warn("end the earlier browser session", "err", err)
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: secure(r),
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: p.secure(r),
 		SameSite: http.SameSiteLaxMode, Expires: ws.ExpiresAt, MaxAge: int(signin.Lifetime.Seconds())})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -192,12 +192,12 @@ func (p *Pages) signout(w http.ResponseWriter, r *http.Request, v *visit) {
 			return
 		}
 	}
-	clearSessionCookie(w, r)
+	p.clearSessionCookie(w, r)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
-func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
+func (p *Pages) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
 // base is the data every signed-in page shares: the navigation and the
@@ -243,7 +243,7 @@ func (p *Pages) lost(w http.ResponseWriter, r *http.Request, err error) bool {
 		if serr := p.auth.SignOut(r.Context(), licensing.System("web"), c.Value); serr != nil {
 			p.log.Error("sign out a lost session", "err", serr)
 		}
-		clearSessionCookie(w, r)
+		p.clearSessionCookie(w, r)
 	}
 	target := "/signin"
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {

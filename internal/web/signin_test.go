@@ -8,7 +8,10 @@ import (
 
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/publicurl"
+	"github.com/seatkeeper/seatkeeper/internal/signin"
 	"github.com/seatkeeper/seatkeeper/internal/store"
+	"github.com/seatkeeper/seatkeeper/internal/web"
 )
 
 func TestUnsignedVisitorsAreSentToSignin(t *testing.T) {
@@ -159,7 +162,20 @@ func TestPersonSigninAndSignout(t *testing.T) {
 
 func TestSessionCookieSecureBehindHTTPSProxy(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	// Without --trust-proxy a client's X-Forwarded-Proto is not believed.
+	{
+		e := newEnv(t)
+		cat := e.seed()
+		p := e.do(e.browser(), "POST", "/signin", url.Values{"user": {cat.rita.UserName}, "password": {password}}, e.srv.URL, "X-Forwarded-Proto", "https")
+		if p.Session == nil || p.Session.Secure {
+			t.Errorf("untrusted X-Forwarded-Proto: cookie %+v, want one without Secure", p.Session)
+		}
+	}
+	trusting, err := publicurl.New("", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvWith(t, func(*env, *signin.Manager, string) []web.Option { return []web.Option{web.WithPublicURL(trusting)} })
 	cat := e.seed()
 	p := e.do(e.browser(), "POST", "/signin", url.Values{"user": {cat.rita.UserName}, "password": {password}}, e.srv.URL, "X-Forwarded-Proto", "https")
 	if p.Status != http.StatusSeeOther || p.Session == nil || !p.Session.Secure {

@@ -24,6 +24,7 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/publicurl"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/signin"
 )
@@ -47,6 +48,8 @@ type Pages struct {
 	oidc *signin.OIDCProvider
 	log  *slog.Logger
 	tmpl *template.Template
+	// public says where the pages are reached from outside.
+	public *publicurl.Resolver
 }
 
 // Option configures Pages.
@@ -60,7 +63,7 @@ func WithOIDC(o *signin.OIDCProvider) Option {
 
 // New parses the templates.
 func New(svc *seats.Service, dsk *desk.Service, auth *signin.Manager, log *slog.Logger, opts ...Option) *Pages {
-	p := &Pages{svc: svc, desk: dsk, auth: auth, log: log}
+	p := &Pages{svc: svc, desk: dsk, auth: auth, log: log, public: &publicurl.Resolver{}}
 	for _, o := range opts {
 		o(p)
 	}
@@ -132,20 +135,26 @@ func (p *Pages) render(w http.ResponseWriter, name string, status int, data any)
 }
 
 // sameOrigin guards form posts against cross-site requests, on top of the
-// SameSite cookies and CSRF tokens: a browser always sends Origin on a POST.
-func sameOrigin(r *http.Request) bool {
+// SameSite cookies and CSRF tokens: a browser always sends Origin on a POST,
+// and it must name the host the browser reached (the configured base URL's,
+// when there is one).
+func (p *Pages) sameOrigin(r *http.Request) bool {
 	o := r.Header.Get("Origin")
 	if o == "" {
 		return r.Header.Get("Sec-Fetch-Site") == "" || r.Header.Get("Sec-Fetch-Site") == "same-origin"
 	}
 	u, err := url.Parse(o)
-	return err == nil && u.Host == r.Host
+	return err == nil && u.Host == p.public.Host(r)
 }
 
-// secure reports whether the browser reached us over HTTPS, directly or
-// through a proxy that says so.
-func secure(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+// secure reports whether the browser reached us over HTTPS: directly, by
+// the configured base URL, or through a trusted proxy that says so.
+func (p *Pages) secure(r *http.Request) bool { return p.public.Secure(r) }
+
+// WithPublicURL sets where the pages are reached from outside (serve
+// --base-url, --trust-proxy): share links, origin checks, secure cookies.
+func WithPublicURL(o *publicurl.Resolver) Option {
+	return func(p *Pages) { p.public = o }
 }
 
 // flash is the message at the top of a page after an action.
