@@ -108,4 +108,3 @@ func expireLeases(t *testing.T, db string) {
 		t.Fatalf("expire leases: %v", err)
 	}
 }
-
