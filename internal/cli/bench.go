@@ -31,6 +31,8 @@ func runBench(ctx context.Context, env Env, args []string) error {
 			return benchSCIM(ctx, env, args[1:])
 		case "report":
 			return benchReport(ctx, env, args[1:])
+		case "mix":
+			return benchMix(ctx, env, args[1:])
 		}
 	}
 	return &exitError{code: 2, err: errors.New("usage: seatkeeper bench checkout|decide|desk|scim [flags]")}

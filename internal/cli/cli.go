@@ -68,6 +68,7 @@ commands:
   bench decide          the in-memory decision benchmark
   bench desk            the service-desk mix over HTTP
   bench scim            an identity provider's initial import over SCIM, with rules and audit
+  bench mix             the mix optimiser: Erlang B, Recommend/Compare/Backtest on a large year, the demo's back-test
 `
 
 // Run runs one seatkeeper command.

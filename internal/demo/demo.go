@@ -48,9 +48,13 @@ func Seed(ctx context.Context, st *store.Store) (bool, error) {
 			return false, fmt.Errorf("demo sku %s: %w", k.Key, err)
 		}
 	}
-	year := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, -1, 0)
+	// The store's clock, not the wall's: a test or bench seeding "as of" a
+	// date gets the same year every time. The named contract began before
+	// the seeded year and is up for renewal next month.
+	now := st.Now()
+	contract := now.UTC().Truncate(24*time.Hour).AddDate(-1, 0, -1)
 	for _, p := range []licensing.Pool{
-		{ID: "agents-named", SKU: "agent", Model: licensing.ModelNamed, Seats: 40, MonthlyPrice: 95, Cooldown: 30 * 24 * time.Hour, Starts: year, Ends: year.AddDate(1, 0, 0)},
+		{ID: "agents-named", SKU: "agent", Model: licensing.ModelNamed, Seats: 40, MonthlyPrice: 95, Cooldown: 30 * 24 * time.Hour, Starts: contract, Ends: contract.AddDate(1, 1, 0)},
 		{ID: "agents-floating", SKU: "agent", Model: licensing.ModelConcurrent, Seats: 10, MonthlyPrice: 140, Overdraft: 1, Linger: 2 * time.Minute,
 			Reservations: map[string]int{"desk-eu": 2}, Limits: map[string]int{"contractors": 3},
 			Queue: &licensing.QueueConfig{MaxLength: 20, Priority: map[string]int{"major-incident": 10}}},
@@ -75,7 +79,7 @@ func Seed(ctx context.Context, st *store.Store) (bool, error) {
 			}
 		}
 	}
-	if err := SeedHistory(ctx, st, time.Now(), rng); err != nil {
+	if err := SeedHistory(ctx, st, now, rng); err != nil {
 		return false, err
 	}
 	svc := licensing.User{UserName: serviceAccount, DisplayName: "Slack hub integration", Kind: licensing.KindService, Active: true}

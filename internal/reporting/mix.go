@@ -1,6 +1,7 @@
 package reporting
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,13 +80,14 @@ func (s *Service) Mix(ctx context.Context, q Query) (*MixReport, error) {
 	return mixFrom(d, q, cur)
 }
 
-// demandOf gathers a SKU's recorded demand: every spell of its pools (leases
-// of concurrent pools, named holders' sessions) and every true denial,
-// which was demand too (held for the person's median spell, as it never ran).
+// demand is a SKU's recorded demand as the optimiser replays it: every
+// spell of its pools (leases of concurrent pools, named holders' sessions)
+// and every refusal, which was demand too (see collect).
 type demand struct {
 	intervals []mix.Interval
 	people    []string
 	index     map[string]int32
+	holders   int // people with a spell
 }
 
 func (dm *demand) person(p string) int32 {
@@ -96,6 +98,118 @@ func (dm *demand) person(p string) int32 {
 		dm.people = append(dm.people, p)
 	}
 	return i
+}
+
+// collect gathers the spells and refusals of the SKU's pools that started
+// in the period.
+//
+// A refusal the person got over by waiting, in the pool's queue until a
+// seat came or by trying again within the tolerance, was demand from the
+// refusal on: the seat that met it (the person's next spell) is moved back
+// to the refusal, keeping its length. Kept where it was, the wait would
+// look like demand the pool met in time, so a replay with more seats than
+// the recorded pool could never refuse it, and a larger pool would look
+// better than it is. Any other true denial never ran: it is added as
+// demand for the person's median spell (30 minutes without one).
+func (dm *demand) collect(d store.ReportData, q Query, pools []store.ReportPool) {
+	own := map[string]bool{}
+	for _, p := range pools {
+		own[p.ID] = true
+	}
+	active := map[int32][]int64{}
+	mine := map[int32][]int{} // each person's intervals, by start
+	for _, p := range pools {
+		for _, day := range d.Days[p.ID] {
+			base := day.Start.Unix()
+			for _, sp := range day.Spells {
+				at := day.Start.Add(time.Duration(sp.Start) * time.Second)
+				if at.Before(q.From) || !at.Before(q.To) {
+					continue
+				}
+				i := dm.person(day.People[sp.Person])
+				start := base + int64(sp.Start)
+				mine[i] = append(mine[i], len(dm.intervals))
+				dm.intervals = append(dm.intervals, mix.Interval{Person: i, Start: start, End: start + int64(sp.Active), Logout: sp.Logout})
+				active[i] = append(active[i], int64(sp.Active))
+			}
+		}
+	}
+	dm.holders = len(active)
+	for _, v := range mine {
+		slices.SortStableFunc(v, func(a, b int) int { return cmp.Compare(dm.intervals[a].Start, dm.intervals[b].Start) })
+	}
+	// Seated queue places by person and second joined.
+	seated := map[string]map[int64]bool{}
+	for _, w := range d.Queue {
+		if w.Seated && own[w.Pool] {
+			if seated[w.User] == nil {
+				seated[w.User] = map[int64]bool{}
+			}
+			seated[w.User][w.Joined.Unix()] = true
+		}
+	}
+	queued := func(user string, at int64) bool {
+		for dt := int64(-2); dt <= 2; dt++ {
+			if seated[user][at+dt] {
+				return true
+			}
+		}
+		return false
+	}
+	type refusal struct {
+		person   int32
+		at       int64
+		met      int32
+		waited   bool // seated from the queue it joined
+		trueDeny bool
+	}
+	var refs []refusal
+	tol := int32(q.Tolerance / time.Second)
+	for _, p := range pools {
+		for _, day := range d.Days[p.ID] {
+			for _, r := range day.Refusals {
+				at := day.Start.Add(time.Duration(r.At) * time.Second)
+				if at.Before(q.From) || !at.Before(q.To) {
+					continue
+				}
+				user := day.People[r.Person]
+				refs = append(refs, refusal{person: dm.person(user), at: at.Unix(), met: r.MetAfter, waited: r.MetAfter >= 0 && queued(user, at.Unix()),
+					trueDeny: r.MetAfter < 0 || r.MetAfter > tol})
+			}
+		}
+	}
+	slices.SortStableFunc(refs, func(a, b refusal) int { return cmp.Compare(a.at, b.at) })
+	// Match each refusal got over to the spell that met it (on the recorded
+	// starts), then move the spells: a spell that met several refusals
+	// moves to the first, the others were asking for the same seat.
+	moveTo := map[int]int64{}
+	denied := map[int]bool{}
+	for _, r := range refs {
+		if r.met >= 0 && (r.met <= tol || r.waited) {
+			v := mine[r.person]
+			k, _ := slices.BinarySearchFunc(v, r.at, func(i int, at int64) int { return cmp.Compare(dm.intervals[i].Start, at) })
+			if k < len(v) && dm.intervals[v[k]].Start <= r.at+int64(r.met)+1 {
+				if _, dup := moveTo[v[k]]; !dup {
+					moveTo[v[k]] = r.at
+				}
+				denied[v[k]] = denied[v[k]] || r.trueDeny
+				continue
+			}
+		}
+		if !r.trueDeny {
+			continue
+		}
+		dur := median(active[r.person])
+		if dur == 0 {
+			dur = 30 * 60
+		}
+		dm.intervals = append(dm.intervals, mix.Interval{Person: r.person, Start: r.at, End: r.at + dur, Denied: true})
+	}
+	for i, at := range moveTo {
+		x := &dm.intervals[i]
+		x.End -= x.Start - at
+		x.Start, x.Denied = at, denied[i]
+	}
 }
 
 func mixFrom(d store.ReportData, q Query, currency string) (*MixReport, error) {
@@ -128,7 +242,12 @@ func skuMix(d store.ReportData, q Query, sku string, pools []store.ReportPool) (
 	dm := &demand{index: map[string]int32{}}
 	m := SKUMix{SKU: sku, Options: []MixOption{}}
 	today := mix.Option{Name: "today"}
+	// The timers are those of the largest concurrent pool (ties: the longer
+	// idle timeout), which serves most of the demand: the longest of all
+	// would let a one-seat pool with a 12-hour timeout hold every seat of
+	// the replay for 12 hours after each spell without a logout.
 	var idle, linger int64
+	largest := -1
 	for _, p := range pools {
 		if p.Model == string(licensing.ModelNamed) {
 			if m.NamedPrice == 0 || p.MonthlyPrice < m.NamedPrice {
@@ -140,7 +259,10 @@ func skuMix(d store.ReportData, q Query, sku string, pools []store.ReportPool) (
 		if m.ConcPrice == 0 || p.MonthlyPrice < m.ConcPrice {
 			m.ConcPrice = p.MonthlyPrice
 		}
-		idle, linger = max(idle, int64(p.IdleTimeout/time.Second)), max(linger, int64(p.Linger/time.Second))
+		pi, pl := int64(p.IdleTimeout/time.Second), int64(p.Linger/time.Second)
+		if n := p.Seats + p.Overdraft; n > largest || n == largest && pi > idle {
+			largest, idle, linger = n, pi, pl
+		}
 	}
 	if idle == 0 {
 		idle = int64(licensing.DefaultIdleTimeout / time.Second)
@@ -158,46 +280,14 @@ func skuMix(d store.ReportData, q Query, sku string, pools []store.ReportPool) (
 		m.ConcPrice = m.NamedPrice * 1.5
 		m.Note = "no concurrent pool: concurrent price assumed at named × 1.5"
 	}
-	spells := map[int32][]int64{}
-	for _, p := range pools {
-		for _, day := range d.Days[p.ID] {
-			base := day.Start.Unix()
-			for _, sp := range day.Spells {
-				at := day.Start.Add(time.Duration(sp.Start) * time.Second)
-				if at.Before(q.From) || !at.Before(q.To) {
-					continue
-				}
-				i := dm.person(day.People[sp.Person])
-				start := base + int64(sp.Start)
-				dm.intervals = append(dm.intervals, mix.Interval{Person: i, Start: start, End: start + int64(sp.Active), Logout: sp.Logout})
-				spells[i] = append(spells[i], int64(sp.Active))
-			}
-		}
-	}
-	tol := int32(q.Tolerance / time.Second)
-	for _, p := range pools {
-		for _, day := range d.Days[p.ID] {
-			for _, r := range day.Refusals {
-				at := day.Start.Add(time.Duration(r.At) * time.Second)
-				if at.Before(q.From) || !at.Before(q.To) || (r.MetAfter >= 0 && r.MetAfter <= tol) {
-					continue
-				}
-				i := dm.person(day.People[r.Person])
-				dur := median(spells[i])
-				if dur == 0 {
-					dur = 30 * 60
-				}
-				dm.intervals = append(dm.intervals, mix.Interval{Person: i, Start: at.Unix(), End: at.Unix() + dur, Denied: true})
-			}
-		}
-	}
+	dm.collect(d, q, pools)
 	for _, h := range d.Holdings {
 		if h.SKU == sku {
 			today.Named = append(today.Named, dm.person(h.User.ID))
 		}
 	}
 	sort.Slice(dm.intervals, func(a, b int) bool { return dm.intervals[a].Start < dm.intervals[b].Start })
-	m.People, m.Spells = len(spells), len(dm.intervals)
+	m.People, m.Spells = dm.holders, len(dm.intervals)
 	prices := mix.Prices{NamedMonthly: m.NamedPrice, ConcurrentMonthly: m.ConcPrice}
 	evals, err := mix.Compare(dm.intervals, len(dm.people), today, prices, q.Target)
 	if err != nil {

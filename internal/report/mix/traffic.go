@@ -56,6 +56,16 @@ type Traffic struct {
 
 	loads    []load    // every quarter-hour of the period
 	survival []float64 // survival[j] = P(hold > j minutes)
+	// shape is how the level with unlimited seats spreads about the
+	// expected load at busy times (see measureShape); zero: not measured.
+	shape shape
+}
+
+// shape is what measureShape measures at the busy instants: the mean
+// level, its variance about the expected load over that mean, and the sum
+// and the sum of squares of each person's share of the instants held.
+type shape struct {
+	mean, spread, sum, squares float64
 }
 
 // load is the traffic of one quarter-hour: spells started in it and its
@@ -107,6 +117,7 @@ func (tl *timeline) fit(named []bool) *Traffic {
 	nb := (base+last-origin)/bucketSeconds + 2
 	busyN := make([]int64, nb) // seconds in partly covered quarter-hours
 	cover := make([]int64, nb+1)
+	inst := make([]int32, nb+1) // held at each quarter-hour's start, differences
 	arrN := make([]int32, nb)
 	const most = 24 * 60
 	hist := make([]int64, most+1)
@@ -120,6 +131,10 @@ func (tl *timeline) fit(named []bool) *Traffic {
 		held += e - s
 		hist[min((e-s)/60, most)]++
 		bs, be := s/bucketSeconds, e/bucketSeconds
+		if a := (s + bucketSeconds - 1) / bucketSeconds; a <= be {
+			inst[a]++
+			inst[be+1]--
+		}
 		arrN[bs]++
 		if bs == be {
 			busyN[bs] += e - s
@@ -157,7 +172,87 @@ func (tl *timeline) fit(named []bool) *Traffic {
 		}
 	}
 	t.loads = expectedLoads(busy, arr, origin)
+	t.shape = tl.measureShape(named, t.loads, inst, off)
 	return t
+}
+
+// measureShape measures how the level with unlimited seats spreads about
+// the expected load when the pool is busy, the two figures Predict needs
+// beyond the load itself.
+//
+// It looks at the start of every quarter-hour whose expected load m (the
+// mean of the two quarter-hours either side) is at least half its largest,
+// weighted by the arrivals around it, since blocking is counted per
+// arrival and happens at busy times. There it takes the level n of the
+// people not named and:
+//
+//   - spread: Σ w(n − m)² / Σ w·m, the variance of the level about the
+//     expected load over its mean. Poisson traffic has 1; fewer people,
+//     and a day's load that already tells much of where the level is (the
+//     expected load follows each day's total), give less.
+//   - steady: the share of the load that does not vary at all, because
+//     some people hold a seat for most of the busy time. With p_i the
+//     (weighted) share of the busy instants person i holds a seat, a pool
+//     of such people has the variance Σp_i(1 − p_i), lower than the
+//     binomial Σp̄(1 − p̄) of as many equal people by S·var(p) =
+//     Σp_i² − (Σp_i)²/S (S the people not named with demand). That
+//     difference, as a share of the mean level, is the steady share: a
+//     person at the desk all day is a seat taken, not random traffic.
+//
+// Traffic.shape turns the sums into the steady share and the spread of
+// the random part, (spread of the level) / (1 − steady).
+func (tl *timeline) measureShape(named []bool, loads []load, inst []int32, off int64) shape {
+	nb := len(loads)
+	if nb < 2 {
+		return shape{}
+	}
+	expected := func(b int) float64 { return (loads[b-1].erlangs + loads[b].erlangs) / 2 }
+	var peak float64
+	for b := 1; b < nb; b++ {
+		peak = max(peak, expected(b))
+	}
+	if peak <= 0 {
+		return shape{}
+	}
+	// cum[b] is the weight of the busy instants before instant b.
+	cum := make([]float64, nb+1)
+	var sw, swm, swv float64
+	level := inst[0]
+	for b := 1; b < nb; b++ {
+		level += inst[b]
+		cum[b+1] = cum[b]
+		m := expected(b)
+		w := (loads[b-1].arrivals + loads[b].arrivals) / 2
+		if m < peak/2 || w == 0 {
+			continue
+		}
+		d := float64(level) - m
+		sw += w
+		swm += w * m
+		swv += w * d * d
+		cum[b+1] += w
+	}
+	if sw == 0 || swm == 0 {
+		return shape{}
+	}
+	share := make([]float64, tl.h.people)
+	for _, sp := range tl.spells {
+		if named[sp.p] {
+			continue
+		}
+		s, e := int64(sp.start)+off, sp.end+off
+		a, end := (s+bucketSeconds-1)/bucketSeconds, e/bucketSeconds+1
+		if a < end && a <= int64(nb) {
+			share[sp.p] += cum[min(end, int64(nb))] - cum[a]
+		}
+	}
+	sh := shape{mean: swm / sw, spread: swv / swm}
+	for _, x := range share {
+		p := x / sw
+		sh.sum += p
+		sh.squares += p * p
+	}
+	return sh
 }
 
 // expectedLoads turns the measured load of each quarter-hour into the

@@ -157,8 +157,9 @@ func TestPredictEdges(t *testing.T) {
 	}
 }
 
-// TestEngsetCarried checks the one-pass Engset of the prediction table
-// against Engset, and its mean occupancy against a direct sum.
+// TestEngsetCarried checks the BPP loss system of the prediction table,
+// with the peakedness of a binomial of s sources, against Engset, and its
+// mean occupancy against a direct sum.
 func TestEngsetCarried(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -173,14 +174,37 @@ func TestEngsetCarried(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			occ, b := engsetCarried(tt.c, tt.s, tt.a, engsetRatios(tt.c, tt.s))
 			p := tt.a / float64(tt.s)
-			if want := Engset(tt.c, tt.s, p/(1-p)); !approx(b, want, 1e-9) {
+			occ, b := bppCarried(tt.c, tt.a, 1-p)
+			if want := Engset(tt.c, tt.s, p/(1-p)); !approx(b, want, 1e-9) && !(want == 0 && b < 1e-12) {
 				t.Errorf("blocking %v, Engset %v", b, want)
 			}
 			if !approx(occ, tt.wantOcc, 1e-8) {
 				t.Errorf("mean occupancy %v, want %v", occ, tt.wantOcc)
 			}
 		})
+	}
+}
+
+// TestBPPCarried checks the Poisson and shifted cases of the table: with
+// peakedness 1 it is Erlang B, and a steady share of whole seats takes
+// exactly those seats off the pool.
+func TestBPPCarried(t *testing.T) {
+	for _, c := range []int{1, 5, 40} {
+		for _, a := range []float64{0.5, 3, 30} {
+			n, b := bppCarried(c, a, 1)
+			if want := ErlangB(c, a); !approx(b, want, 1e-9) || !approx(n, a*(1-want), 1e-9) {
+				t.Errorf("c %d, a %v: blocking %v, occupancy %v; Erlang B %v, %v", c, a, b, n, want, a*(1-want))
+			}
+		}
+	}
+	// 10 erlangs, a fifth of them steady: 2 seats taken, 8 erlangs of
+	// Poisson traffic on the 10 seats left.
+	n, b := shiftedBPP(12, 10, 0.2, 1)
+	if want := ErlangB(10, 8); !approx(b, want, 1e-9) || !approx(n, 2+8*(1-want), 1e-9) {
+		t.Errorf("shifted: blocking %v, occupancy %v; want %v, %v", b, n, want, 2+8*(1-want))
+	}
+	if n, b := shiftedBPP(3, 10, 0.5, 1); n != 3 || b != 1 {
+		t.Errorf("steady part over the pool: %v, %v; want 3, 1", n, b)
 	}
 }
