@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -73,12 +74,19 @@ func (e *testEnv) holders(pool string) map[string]memberJSON {
 	return m
 }
 
-// use gives the person a session and ends it: a use of their named seat.
+// use has the person do an agent action on their named seat (a decision
+// the engine allows under it) and flushes it, as the background loop would.
 func (e *testEnv) use(user string) {
 	e.t.Helper()
-	var s sessionJSON
-	e.must(201, "POST", "/api/v1/sessions", `{"user":"`+user+`"}`).into(e.t, &s)
-	e.must(204, "DELETE", "/api/v1/sessions/"+s.ID, nil)
+	e.svc.Flush(context.Background()) // the flush moves the engine's clock to now
+	var d struct {
+		Allow bool `json:"allow"`
+	}
+	e.must(200, "POST", "/api/v1/decide", `{"user":"`+user+`","capability":"ticket.transition"}`).into(e.t, &d)
+	if !d.Allow {
+		e.t.Fatalf("%s may not ticket.transition", user)
+	}
+	e.svc.Flush(context.Background())
 }
 
 func TestDormantPolicy(t *testing.T) {

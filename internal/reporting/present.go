@@ -152,7 +152,7 @@ func (u *UsageReport) denialsSection() render.Section {
 func (r *ShelfwareReport) Section() render.Section {
 	s := render.Section{Title: "Shelfware and dormant seats", Paragraphs: []string{
 		fmt.Sprintf("%d named seats unused for %d days or more (shelfware), %d never used since assigned. Reclaiming the shelfware saves %s a year.", r.Shelfware, r.IdleDays, r.NeverUsed, money(r.Currency, r.YearlySaving)),
-		"Last use is the last decision allowed under the seat, or the holder's last agent session since it was assigned (a sign-in to read is no use). Taken " + stamp(r.TakenAt) + " UTC."}}
+		"Last use is the last decision the engine allowed under the seat (exact to the 10-second flush). Taken " + stamp(r.TakenAt) + " UTC."}}
 	t := render.Table{Title: "Named seats by idle days", Columns: []string{"pool", "user", "name", "source", "since", "last used", "idle days", "shelfware", "never used", "yearly cost"}}
 	for _, h := range r.Holdings {
 		last := "never"

@@ -146,6 +146,14 @@ func Parse(v url.Values, now time.Time, known ...string) (Query, error) {
 		}
 	}
 	q.From, q.To = q.From.Truncate(time.Hour), q.To.Truncate(time.Hour)
+	for _, t := range []struct {
+		field string
+		at    time.Time
+	}{{"from", q.From}, {"to", q.To}} {
+		if t.at.Year() < 2000 || t.at.Year() > 2200 {
+			return Query{}, invalid(t.field, "%s must be a date between the years 2000 and 2200", t.field)
+		}
+	}
 	if !q.From.Before(q.To) {
 		return Query{}, invalid("from", "from must be before to (whole hours)")
 	}
@@ -153,8 +161,8 @@ func Parse(v url.Values, now time.Time, known ...string) (Query, error) {
 		return Query{}, invalid("to", "a period covers at most three years")
 	}
 	if s := v.Get("tolerance"); s != "" {
-		if q.Tolerance, err = time.ParseDuration(s); err != nil || q.Tolerance <= 0 {
-			return Query{}, invalid("tolerance", "tolerance must be a positive duration such as 10m")
+		if q.Tolerance, err = time.ParseDuration(s); err != nil || q.Tolerance < time.Second {
+			return Query{}, invalid("tolerance", "tolerance must be a duration of at least 1s, such as 10m")
 		}
 	}
 	if s := v.Get("working_hours"); s != "" {

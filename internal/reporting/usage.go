@@ -105,7 +105,7 @@ func usageFrom(d store.ReportData, q Query, name string) (*UsageReport, error) {
 		return nil, err
 	}
 	out := &UsageReport{Header: Header{Report: name, From: q.From, To: q.To, Pool: q.Pool, TakenAt: d.Now},
-		Bucket: q.Bucket, Tolerance: shortDuration(q.Tolerance), Working: workingString(q.Working), Pools: []PoolUsage{}, Unpooled: []ReasonCount{}}
+		Bucket: q.Bucket, Tolerance: ShortDuration(q.Tolerance), Working: workingString(q.Working), Pools: []PoolUsage{}, Unpooled: []ReasonCount{}}
 	queues := map[string][]store.QueuePlace{}
 	for _, p := range d.Queue {
 		queues[p.Pool] = append(queues[p.Pool], p)
@@ -136,15 +136,14 @@ func usageFrom(d store.ReportData, q Query, name string) (*UsageReport, error) {
 	return out, nil
 }
 
-// shortDuration writes 10m rather than 10m0s.
-func shortDuration(d time.Duration) string {
+// ShortDuration writes 10m rather than 10m0s, 1h rather than 1h0m0s.
+func ShortDuration(d time.Duration) string {
 	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
-	}
-	if s == "" {
-		return "0s"
 	}
 	return s
 }

@@ -229,6 +229,10 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
+// Flush writes the activity the engine has seen (lease touches, named
+// seats' last use) now, as the background loop does every FlushEvery.
+func (s *Service) Flush(ctx context.Context) { s.flush(ctx) }
+
 func (s *Service) flush(ctx context.Context) {
 	if err := s.Store.TouchLeases(ctx, s.Engine.TakeTouches()); err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Error("flush lease activity", "err", err)

@@ -227,8 +227,7 @@ type holderRow struct {
 }
 
 func (t *tx) poolHolders(pool string) ([]holderRow, error) {
-	rows, err := t.query(`SELECT m.user_id, u.user_name, u.groups, m.source, m.since, m.last_used,
-		COALESCE((SELECT MAX(se.last_seen) FROM sessions se WHERE se.user_id = m.user_id AND se.lazy = 0 AND se.started_at >= m.since), 0)
+	rows, err := t.query(`SELECT m.user_id, u.user_name, u.groups, m.source, m.since, m.last_used
 		FROM members m JOIN users u ON u.id = m.user_id WHERE m.pool_id = ? AND m.state = 'active' AND m.revoked_at = 0`, pool)
 	if err != nil {
 		return nil, fmt.Errorf("store: pool holders: %w", err)
@@ -238,11 +237,11 @@ func (t *tx) poolHolders(pool string) ([]holderRow, error) {
 	for rows.Next() {
 		var h holderRow
 		var groups string
-		var since, used, seen int64
-		if err := rows.Scan(&h.user, &h.name, &groups, &h.source, &since, &used, &seen); err != nil {
+		var since, used int64
+		if err := rows.Scan(&h.user, &h.name, &groups, &h.source, &since, &used); err != nil {
 			return nil, err
 		}
-		h.groups, h.since, h.last = parseGroups(groups), fromMicro(since), fromMicro(max(used, seen))
+		h.groups, h.since, h.last = parseGroups(groups), fromMicro(since), fromMicro(used)
 		out = append(out, h)
 	}
 	return out, rows.Err()

@@ -133,10 +133,10 @@ func (r *rtx) facts(f *ReportData, from, to time.Time) error {
 	return rows.Err()
 }
 
-// NamedHolding is a current named seat with its last real use: the later
-// of the last decision the engine allowed under it and the last non-lazy
-// session (an agent session started for work) since it was assigned. A
-// browser sign-in on read rights alone is no use of the seat.
+// NamedHolding is a current named seat with its last real use: the last
+// decision the engine allowed under that very seat (marked on the decision
+// path, flushed in the background). A session alone is no use: a person's
+// session cannot tell which of their seats it was for.
 type NamedHolding struct {
 	Pool, SKU   string
 	User        licensing.User
@@ -160,7 +160,6 @@ func (s *Store) NamedHoldings(ctx context.Context) ([]NamedHolding, error) {
 func (r *rtx) namedHoldings() ([]NamedHolding, error) {
 	var out []NamedHolding
 	rows, err := r.query(`SELECT m.pool_id, p.sku, m.user_id, u.user_name, u.display_name, u.groups, u.kind, m.source, m.since, m.last_used,
-		COALESCE((SELECT MAX(se.last_seen) FROM sessions se WHERE se.user_id = m.user_id AND se.lazy = 0 AND se.started_at >= m.since), 0),
 		CASE WHEN p.monthly_price > 0 THEN p.monthly_price ELSE k.monthly_price END
 		FROM members m JOIN pools p ON p.id = m.pool_id JOIN skus k ON k.key = p.sku JOIN users u ON u.id = m.user_id
 		WHERE p.model = 'named' AND m.state = 'active' AND m.revoked_at = 0 ORDER BY m.pool_id, u.user_name_lower`)
@@ -171,13 +170,13 @@ func (r *rtx) namedHoldings() ([]NamedHolding, error) {
 	for rows.Next() {
 		var h NamedHolding
 		var groups, kind string
-		var since, used, seen int64
-		if err := rows.Scan(&h.Pool, &h.SKU, &h.User.ID, &h.User.UserName, &h.User.DisplayName, &groups, &kind, &h.Source, &since, &used, &seen, &h.MonthlyCost); err != nil {
+		var since, used int64
+		if err := rows.Scan(&h.Pool, &h.SKU, &h.User.ID, &h.User.UserName, &h.User.DisplayName, &groups, &kind, &h.Source, &since, &used, &h.MonthlyCost); err != nil {
 			return nil, err
 		}
 		h.User.Groups = parseGroups(groups)
 		h.User.Kind = licensing.Kind(kind)
-		h.Since, h.LastUsed = fromMicro(since), fromMicro(max(used, seen))
+		h.Since, h.LastUsed = fromMicro(since), fromMicro(used)
 		out = append(out, h)
 	}
 	return out, rows.Err()

@@ -9,8 +9,9 @@ import (
 )
 
 // closedAfter is how long after midnight a day is rolled up: by then every
-// lease that expired in it has been swept, so its history is final.
-const closedAfter = time.Hour
+// lease that expired in it has been swept, and every refusal of it has had
+// the whole horizon to be met by a later seat, so its history is final.
+const closedAfter = report.RefusalHorizon + time.Hour
 
 // rollupChunk is how many days one read sweeps before they are written.
 const rollupChunk = 31

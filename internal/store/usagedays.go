@@ -55,13 +55,13 @@ func (r *rtx) holds(p reportPool, from, to time.Time) ([]report.Hold, error) {
 	var qs []string
 	if p.Model == string(licensing.ModelNamed) {
 		qs = []string{
-			`SELECT user_id, since, revoked_at, 0, '' FROM members WHERE pool_id = ? AND state = 'active' AND revoked_at = 0 AND since < ? AND ? >= 0`,
-			`SELECT user_id, since, revoked_at, 0, '' FROM members WHERE pool_id = ? AND state = 'active' AND revoked_at > ? AND since < ?`,
+			`SELECT user_id, since, revoked_at, 0, '', 0 FROM members WHERE pool_id = ? AND state = 'active' AND revoked_at = 0 AND since < ? AND ? >= 0`,
+			`SELECT user_id, since, revoked_at, 0, '', 0 FROM members WHERE pool_id = ? AND state = 'active' AND revoked_at > ? AND since < ?`,
 		}
 	} else {
 		qs = []string{
-			`SELECT user_id, started_at, ended_at, last_activity, end_reason FROM leases WHERE pool_id = ? AND ended_at = 0 AND started_at < ? AND ? >= 0`,
-			`SELECT user_id, started_at, ended_at, last_activity, end_reason FROM leases WHERE pool_id = ? AND ended_at > ? AND started_at < ?`,
+			`SELECT user_id, started_at, ended_at, last_activity, end_reason, expires_at FROM leases WHERE pool_id = ? AND ended_at = 0 AND started_at < ? AND ? >= 0`,
+			`SELECT user_id, started_at, ended_at, last_activity, end_reason, expires_at FROM leases WHERE pool_id = ? AND ended_at > ? AND started_at < ?`,
 		}
 	}
 	var out []report.Hold
@@ -76,11 +76,18 @@ func (r *rtx) holds(p reportPool, from, to time.Time) ([]report.Hold, error) {
 		}
 		for rows.Next() {
 			var h report.Hold
-			var s, e, last int64
+			var s, e, last, expires int64
 			var reason string
-			if err := rows.Scan(&h.Person, &s, &e, &last, &reason); err != nil {
+			if err := rows.Scan(&h.Person, &s, &e, &last, &reason, &expires); err != nil {
 				rows.Close()
 				return nil, err
+			}
+			// A lease is held until it ended or expired, whichever came
+			// first: one that expired while no process ran is ended by the
+			// sweep after the restart, but nobody held it meanwhile. An open
+			// one past its expiry ends there for the report too.
+			if expires > 0 && (e == 0 && expires < micro(r.s.now()) || e > expires) {
+				e = expires
 			}
 			h.Start, h.End, h.LastActive, h.Logout = fromMicro(s), fromMicro(e), fromMicro(last), reason == licensing.EndLogout
 			out = append(out, h)

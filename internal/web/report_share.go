@@ -47,6 +47,10 @@ func (p *Pages) createShare(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !rd.admin && !rd.stakeholder {
+		p.failFor(w, r, rd, licensing.Errorf(licensing.CodeForbidden, "share links are published by the licence administrator or a stakeholder; ask one of them"))
+		return
+	}
 	f := r.PostForm
 	report := f.Get("report")
 	if !reporting.KnownReport(report) {

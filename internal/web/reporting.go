@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/api"
@@ -32,9 +31,11 @@ import (
 // reader is who reads a report page.
 type reader struct {
 	admin bool
-	actor licensing.Actor
-	v     *visit // the signed-in person; nil for the administrator
-	csrf  string // the token the page's forms carry
+	// stakeholder: a person on a stakeholder seat, who may share reports.
+	stakeholder bool
+	actor       licensing.Actor
+	v           *visit // the signed-in person; nil for the administrator
+	csrf        string // the token the page's forms carry
 }
 
 // owner is whose share links the reader lists and revokes: "" (everyone's)
@@ -97,18 +98,25 @@ func (p *Pages) reportReader(w http.ResponseWriter, r *http.Request) (*reader, b
 	if r.Method == http.MethodPost && !p.checkForm(w, r, v) {
 		return nil, false
 	}
-	d, refused, err := p.svc.Decide(ctx, v.actor, v.ws.User, "report.view", v.ws.SeatSession)
-	if err == nil && refused != nil {
-		err = refused
-	}
-	if err == nil && !d.Allow {
-		err = licensing.Errorf(licensing.CodeForbidden, "reports need a stakeholder or agent seat; ask your licence administrator for one")
-	}
-	if err != nil {
-		p.fail(w, r, v, err)
+	// Reading reports is read-only: a probe, so a person registered for a
+	// concurrent pool reads without taking a seat from the desk.
+	if !p.mayReport(v) {
+		p.fail(w, r, v, licensing.Errorf(licensing.CodeForbidden, "reports need a stakeholder or agent seat; ask your licence administrator for one"))
 		return nil, false
 	}
-	return &reader{actor: v.actor, v: v, csrf: v.ws.CSRF}, true
+	return &reader{actor: v.actor, v: v, csrf: v.ws.CSRF, stakeholder: p.stakeholder(v)}, true
+}
+
+// stakeholder reports whether the person reads reports on a stakeholder
+// seat: with the administrator, the ones who may publish share links (an
+// agent reads reports but does not publish them).
+func (p *Pages) stakeholder(v *visit) bool {
+	d := p.svc.Engine.Probe(v.ws.User, "report.view", v.ws.SeatSession)
+	if !d.Allow || d.Via.SKU == "" {
+		return false
+	}
+	k, ok := p.svc.Engine.SKU(d.Via.SKU)
+	return ok && k.Tier == licensing.TierStakeholder
 }
 
 // checkAdminForm reads an administrator's posted form and refuses it
@@ -232,7 +240,10 @@ func (p *Pages) reportPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	view := p.reportView(rep, name, q.Values())
-	data["Report"], data["Share"] = view, shareForm{Report: name, Params: hiddenParams(q.Values()), Expiries: shareExpiries}
+	data["Report"] = view
+	if rd.admin || rd.stakeholder {
+		data["Share"] = shareForm{Report: name, Params: hiddenParams(q.Values()), Expiries: shareExpiries}
+	}
 	if name == reporting.Shelfware {
 		if err := p.dormantData(ctx, rd, data); err != nil {
 			p.failFor(w, r, rd, err)
@@ -283,13 +294,8 @@ func (p *Pages) reportPack(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q, err := reporting.Parse(r.URL.Query(), p.svc.Store.Now())
 	var all []reporting.Presenter
-	for _, n := range reporting.Names {
-		if err != nil {
-			break
-		}
-		var rep reporting.Presenter
-		rep, err = p.reports().Run(ctx, n, q)
-		all = append(all, rep)
+	if err == nil {
+		all, err = p.reports().Pack(ctx, q) // one snapshot, as the API's pack
 	}
 	var buf bytes.Buffer
 	if err == nil {
@@ -364,7 +370,7 @@ func (p *Pages) reportForm(r *http.Request, spec reportSpec, raw url.Values, q r
 		}
 	}
 	f.From, f.To, f.Pool, f.SKU, f.Bucket = dateOf(q.From), inclusiveDate(q.To), q.Pool, q.SKU, q.Bucket
-	f.Tolerance, f.IdleDays, f.Target = shortDuration(q.Tolerance), strconv.Itoa(q.IdleDays), strconv.FormatFloat(q.Target, 'g', -1, 64)
+	f.Tolerance, f.IdleDays, f.Target = reporting.ShortDuration(q.Tolerance), strconv.Itoa(q.IdleDays), strconv.FormatFloat(q.Target, 'g', -1, 64)
 	if !parsed {
 		for k, dst := range map[string]*string{"from": &f.From, "to": &f.To, "pool": &f.Pool, "sku": &f.SKU, "bucket": &f.Bucket,
 			"tolerance": &f.Tolerance, "idle_days": &f.IdleDays, "target": &f.Target} {
@@ -414,18 +420,6 @@ func sortedSet(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// shortDuration writes 10m rather than 10m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // dateOf is a time's UTC date for a date input.

@@ -14,7 +14,11 @@ func reportTests() []testCase {
 	return []testCase{
 		{"usage_days_from_sessions_kept_equal_live", func(e *env) {
 			e.agent()
-			e.concurrent("float", 2, func(p *licensing.Pool) { p.Queue = &licensing.QueueConfig{OfferTTL: time.Hour} })
+			// Two hours' idle timeout: nobody heartbeats in this test, and a
+			// lease counts as held until it ended or expired.
+			e.concurrent("float", 2, func(p *licensing.Pool) {
+				p.Queue, p.IdleTimeout = &licensing.QueueConfig{OfferTTL: time.Hour}, 2*time.Hour
+			})
 			ann, bob, cy := e.user("ann"), e.user("bob"), e.user("cy")
 			e.member("float", ann, bob, cy)
 			a := e.start(ann, "float")
@@ -27,7 +31,7 @@ func reportTests() []testCase {
 			e.start(cy, "float") // seated after 5 minutes in the queue
 			e.clock.Advance(10 * time.Minute)
 			e.end(b) // 10:00
-			e.clock.Advance(26 * time.Hour)
+			e.clock.Advance(50 * time.Hour) // the day is kept once its refusals had the whole horizon
 			day := report.DayStart(Epoch)
 			live, err := e.s.ReportData(e.ctx, day, day.AddDate(0, 0, 1))
 			if err != nil {
@@ -61,6 +65,14 @@ func reportTests() []testCase {
 			}
 			if again, err := e.s.RollupUsage(e.ctx); err != nil || again != 0 {
 				e.t.Fatalf("second RollupUsage = %d, %v; want nothing new", again, err)
+			}
+			// cy's lease, never heartbeaten, counts as held until it expired
+			// (11:50), not until a sweep after an outage would end it.
+			if h := d.Hours[12]; h.Peak != 0 || len(h.Levels) != 1 || h.Levels[0].Held != 0 {
+				e.t.Fatalf("12:00 = %+v, want nothing held after cy's lease expired at 11:50", h)
+			}
+			if h := d.Hours[11]; h.Peak != 1 || !reflect.DeepEqual(h.Levels, []report.Level{{Held: 0, Seconds: 600}, {Held: 1, Seconds: 3000}}) {
+				e.t.Fatalf("11:00 = %+v, want cy held 50 minutes then nothing", h)
 			}
 		}},
 		{"named_use_and_dormant_reclaim_undo", func(e *env) {
