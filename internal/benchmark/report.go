@@ -181,10 +181,11 @@ func NewYear(ctx context.Context, st *store.Store, cfg YearConfig) (*Year, error
 		}
 		// Seats for a typical busy weekday's 10:00 peak: its arrival density
 		// (see arrival) times the mean hold.
-		// and a margin for chance, so only the busier days refuse.
+		// and a margin for chance, so only the busiest days (Mondays, month
+		// ends) refuse.
 		typical := float64(share) / total
 		peak := typical * 0.0035 * meanHoldMins
-		p.seats = max(2, int(math.Ceil(peak+math.Sqrt(peak))))
+		p.seats = max(2, int(math.Ceil(peak+2*math.Sqrt(peak))))
 		p.capacity = p.seats
 		if k%2 == 1 {
 			p.capacity += max(1, p.seats/20) // an overdraft allowance on every other pool

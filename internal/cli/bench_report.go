@@ -103,6 +103,7 @@ func benchReport(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "  report:     full year, %d pools by day (ReportData + Summarise): median %s of %d runs\n", len(us), since2(med), *runs)
+		fmt.Fprintf(env.Stdout, "  figures:    %s\n", yearFigures(us))
 		if peer == nil {
 			continue
 		}
@@ -136,6 +137,23 @@ func benchReport(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "ratio plain SQL / seatkeeper: %.2f\n", ratio)
 	}
 	return nil
+}
+
+// yearFigures sums up the report: how full the pools got and how often
+// they refused.
+func yearFigures(us []report.Utilization) string {
+	var maxed, truly int
+	lo, hi, p95lo, p95hi := 1e9, 0.0, 1e9, 0.0
+	for _, u := range us {
+		maxed += u.Overall.MaxedOut
+		truly += u.Overall.TrueDenials
+		if u.Capacity > 0 {
+			peak, p95 := float64(u.Overall.Peak)/float64(u.Capacity), float64(u.Overall.P95)/float64(u.Capacity)
+			lo, hi, p95lo, p95hi = min(lo, peak), max(hi, peak), min(p95lo, p95), max(p95hi, p95)
+		}
+	}
+	return fmt.Sprintf("pools peak at %.0f-%.0f%% of capacity, p95 %.0f-%.0f%%; %d refusals, %d of them true denials (no seat within 10 minutes)",
+		100*lo, 100*hi, 100*p95lo, 100*p95hi, maxed, truly)
 }
 
 func since(t time.Time) string { return since2(time.Since(t)) }

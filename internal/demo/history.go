@@ -118,7 +118,7 @@ func SeedHistory(ctx context.Context, st *store.Store, now time.Time, rng *rand.
 	if err := y.cast(ctx, st); err != nil {
 		return err
 	}
-	y.float = &fpool{id: poolFloating, queue: true}
+	y.float = &fpool{id: poolFloating}
 	for range 2 {
 		y.float.slots = append(y.float.slots, fslot{reserved: true, holder: -1})
 	}
@@ -519,8 +519,7 @@ type waiter struct {
 type fpool struct {
 	id      string
 	slots   []fslot
-	queue   bool
-	waiting []waiter
+	waiting []waiter // the queue (agents-floating only)
 }
 
 // Event kinds, in the order they run at one instant: a seat freed is
@@ -694,7 +693,7 @@ func (y *hyear) seat(fp *fpool, k, i int, t, active int64, logout bool) {
 		y.h.Sessions = append(y.h.Sessions, store.HistSession{User: p.id, Start: at(t), LastSeen: at(last), End: at(max(end-linger, last)), Reason: reason, Source: "web"})
 		if p.role == roleAsset && y.rng.Float64() < 0.85 {
 			// The module for the rest of the spell.
-			y.push(event{at: t + int64(60+y.rng.IntN(180)), kind: evAsset, person: i, active: end, logout: true})
+			y.push(event{at: t + int64(60+y.rng.IntN(180)), kind: evAsset, person: i, logout: true})
 		}
 	} else {
 		p.aHeld = true
@@ -820,6 +819,13 @@ func (y *hyear) members(ctx context.Context, st *store.Store) error {
 				hm.LastUsed = at(v)
 			}
 			y.h.Members = append(y.h.Members, hm)
+		}
+	}
+	// The leavers' named seats were used until they left.
+	for i := range y.h.EndedMembers {
+		em := &y.h.EndedMembers[i]
+		if v := byID[em.User].lastUse[em.Pool]; v > 0 && !at(v).Before(em.Since) && !at(v).After(em.Revoked) {
+			em.LastUsed = at(v)
 		}
 	}
 	return nil

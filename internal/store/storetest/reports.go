@@ -30,7 +30,7 @@ func reportTests() []testCase {
 			e.end(a)             // 09:50
 			e.start(cy, "float") // seated after 5 minutes in the queue
 			e.clock.Advance(10 * time.Minute)
-			e.end(b) // 10:00
+			e.end(b)                        // 10:00
 			e.clock.Advance(50 * time.Hour) // the day is kept once its refusals had the whole horizon
 			day := report.DayStart(Epoch)
 			live, err := e.s.ReportData(e.ctx, day, day.AddDate(0, 0, 1))
