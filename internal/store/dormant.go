@@ -270,6 +270,18 @@ func (s *Store) SweepDormant(ctx context.Context, a licensing.Actor) (DormantOut
 	var out DormantOutcome
 	err := s.write(ctx, func(t *tx) error {
 		out = DormantOutcome{}
+		// One sweep at a time across processes (PostgreSQL).
+		if t.s.d.LockKey != nil {
+			if err := t.s.d.LockKey(t.ctx, t.Tx, "dormant-sweep"); err != nil {
+				return err
+			}
+		}
+		// A reclaim past its undo window is final: the rules and group
+		// grants may offer the person a seat again.
+		if _, err := t.exec(`UPDATE dormant_notices SET state = ?, resolved_at = ?, resolved_by = ? WHERE state = ? AND undo_until < ?`,
+			NoticeClosed, micro(t.now), a.Name, NoticeReclaimed, micro(t.now)); err != nil {
+			return fmt.Errorf("store: close reclaims: %w", err)
+		}
 		rows, err := t.query(`SELECT pool_id, idle_days, grace_days, action, undo_days, exempt_users, exempt_groups, updated_at, updated_by FROM dormant_policies ORDER BY pool_id`)
 		if err != nil {
 			return fmt.Errorf("store: dormant policies: %w", err)

@@ -288,10 +288,22 @@ func (s *Store) DeleteUserIf(ctx context.Context, a licensing.Actor, key string,
 	})
 }
 
-// revokeEverything ends a leaver's sessions and leases and revokes every seat.
+// revokeEverything ends a leaver's sessions and leases, revokes every seat
+// and every share link the person published (SOC 2 CC6.3: a leaver's
+// access ends, including what they handed out).
 func (t *tx) revokeEverything(a licensing.Actor, userID, reason string) error {
 	if err := t.endUserSessions(a, userID, reason); err != nil {
 		return err
+	}
+	res, err := t.exec(`UPDATE share_links SET revoked_at = ?, revoked_by = ? WHERE revoked_at = 0 AND created_by = (SELECT 'web:' || user_name FROM users WHERE id = ?)`,
+		micro(t.now), a.Name, userID)
+	if err != nil {
+		return fmt.Errorf("store: revoke a leaver's share links: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		if err := t.record(a, "report.share_revoke", "user:"+t.userName(userID), "leaver", fmt.Sprintf("links=%d", n)); err != nil {
+			return err
+		}
 	}
 	rows, err := t.query(`SELECT pool_id FROM members WHERE user_id = ? AND revoked_at = 0`, userID)
 	if err != nil {

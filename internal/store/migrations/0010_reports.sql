@@ -61,6 +61,9 @@ CREATE TABLE dormant_notices (
     resolved_by   TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX dormant_notices_user ON dormant_notices (user_id, state);
+-- One open notice per holding, whatever sweeps run at once in several
+-- processes.
+CREATE UNIQUE INDEX dormant_notices_open ON dormant_notices (pool_id, user_id) WHERE state IN ('warned', 'suggested');
 CREATE INDEX dormant_notices_pool ON dormant_notices (pool_id, state);
 
 -- Share links carry a frozen snapshot of one report. A link's token is its

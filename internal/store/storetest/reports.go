@@ -175,6 +175,14 @@ func reportTests() []testCase {
 				e.t.Fatalf("states = %v", states)
 			}
 			e.wantActions("report.share", "report.share_view", "report.share_revoke", "report.share_key_rotate")
+			// A leaver's links end with their access.
+			cfo := e.user("cfo")
+			_, ctoken, err := e.s.CreateShare(e.ctx, licensing.Actor{Name: "web:cfo"}, store.ShareLink{Report: "cost", Snapshot: []byte("{}")}, 0)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			e.deactivate(cfo)
+			wantCode(e.t, "a leaver's link", func() error { _, err := e.s.OpenShare(e.ctx, ctoken, "x"); return err }(), licensing.CodeLinkRevoked)
 		}},
 		{"evidence_data_one_snapshot", func(e *env) {
 			e.agent()
