@@ -82,6 +82,14 @@ func Seed(ctx context.Context, st *store.Store) (bool, error) {
 	if err := SeedHistory(ctx, st, now, rng); err != nil {
 		return false, err
 	}
+	// A dormant-seat policy on the named agent seats, swept once, so the
+	// dormant holders are warned on first start (DESIGN §3.1).
+	if _, err := st.PutDormantPolicy(ctx, actor, store.DormantPolicy{Pool: "agents-named", IdleDays: 30, GraceDays: 14, Action: store.DormantReclaim, UndoDays: 14}); err != nil {
+		return false, fmt.Errorf("demo dormant policy: %w", err)
+	}
+	if _, err := st.SweepDormant(ctx, actor); err != nil {
+		return false, fmt.Errorf("demo dormant sweep: %w", err)
+	}
 	svc := licensing.User{UserName: serviceAccount, DisplayName: "Slack hub integration", Kind: licensing.KindService, Active: true}
 	if _, err := st.CreateUser(ctx, actor, svc); err != nil {
 		return false, fmt.Errorf("demo service account: %w", err)
