@@ -100,17 +100,3 @@ func TestSummarise(t *testing.T) {
 		}
 	}
 }
-
-func TestSpendProrates(t *testing.T) {
-	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	to := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
-	// Valid from 15 February: half of February's 28 days, all of March.
-	got := Spend(10, 100, time.Date(2026, 2, 15, 0, 0, 0, 0, time.UTC), time.Time{}, from, to)
-	want := []MonthSpend{{Month: "2026-02", Days: 14, Spend: 500}, {Month: "2026-03", Days: 31, Spend: 1000}}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("Spend = %+v, want %+v", got, want)
-	}
-	if got := Spend(10, 100, time.Time{}, from, from, to); len(got) != 0 {
-		t.Fatalf("a line ended before the period costs %+v", got)
-	}
-}

@@ -2,6 +2,7 @@ package reporting
 
 import (
 	"context"
+	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/report"
@@ -84,7 +85,7 @@ func costFrom(d store.ReportData, q Query, currency string) (*CostReport, error)
 		}
 		u := byPool[p.ID]
 		c := PoolCost{Pool: p.ID, SKU: p.SKU, Model: p.Model, Seats: p.Seats, MonthlyPrice: p.MonthlyPrice,
-			Months: report.Spend(p.Seats, p.MonthlyPrice, p.Starts, p.Ends, q.From, q.To), ActivePeople: u.Overall.ActivePeople, Peak: u.Overall.Peak}
+			Months: spendByDay(p, d.Days[p.ID], q), ActivePeople: u.Overall.ActivePeople, Peak: u.Overall.Peak}
 		for _, m := range c.Months {
 			c.Spend += m.Spend
 		}
@@ -118,4 +119,56 @@ func costFrom(d store.ReportData, q Query, currency string) (*CostReport, error)
 		out.CostPerActive = round2(out.Spend / float64(out.ActivePeople))
 	}
 	return out, nil
+}
+
+// spendByDay is a pool's spend per month over the period, each day billed
+// at the seats the pool had that day (kept with the day), prorated by the
+// pool's validity dates: resizing a pool does not rewrite past months.
+// Days still to come are billed at today's seats; sums stay exact until
+// the month is rounded to cents.
+func spendByDay(p store.ReportPool, days []report.Day, q Query) []report.MonthSpend {
+	seats := map[time.Time]int32{}
+	for _, d := range days {
+		seats[d.Start] = d.Seats
+	}
+	byMonth := map[string]*report.MonthSpend{}
+	for day := report.DayStart(q.From); day.Before(q.To); day = day.AddDate(0, 0, 1) {
+		// Days still to come are billed at today's seats.
+		n, ok := seats[day]
+		if !ok {
+			n = int32(p.Seats)
+		}
+		d := report.Day{Start: day, Seats: n}
+		from, to := d.Start, d.Start.AddDate(0, 0, 1)
+		for _, lo := range []time.Time{q.From, p.Starts} {
+			if !lo.IsZero() && from.Before(lo) {
+				from = lo
+			}
+		}
+		for _, hi := range []time.Time{q.To, p.Ends} {
+			if !hi.IsZero() && to.After(hi) {
+				to = hi
+			}
+		}
+		if !to.After(from) {
+			continue
+		}
+		month := time.Date(d.Start.Year(), d.Start.Month(), 1, 0, 0, 0, 0, time.UTC)
+		share := to.Sub(from).Hours() / month.AddDate(0, 1, 0).Sub(month).Hours()
+		k := month.Format("2006-01")
+		x := byMonth[k]
+		if x == nil {
+			x = &report.MonthSpend{Month: k}
+			byMonth[k] = x
+		}
+		x.Days += to.Sub(from).Hours() / 24
+		x.Spend += float64(d.Seats) * p.MonthlyPrice * share
+	}
+	out := []report.MonthSpend{}
+	for _, k := range sortedKeys(byMonth) {
+		x := *byMonth[k]
+		x.Days, x.Spend = round2(x.Days), round2(x.Spend)
+		out = append(out, x)
+	}
+	return out
 }
