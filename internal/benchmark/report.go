@@ -403,7 +403,7 @@ func (y *Year) Load(ctx context.Context, upTo int, peer *Peer) (LoadResult, erro
 // UtilizationReport is the report the benchmark times: the year's usage
 // days of every pool (one snapshot read) summarised per pool by day.
 func UtilizationReport(ctx context.Context, st *store.Store, pools []string, from, to time.Time) ([]report.Utilization, error) {
-	d, err := st.ReportData(ctx, from, to)
+	d, err := st.ReportData(ctx, from, to, false)
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ func TestSeedHistory(t *testing.T) {
 
 	end := report.DayStart(time.Now())
 	from := end.AddDate(0, 0, -demo.HistoryDays)
-	d, err := st.ReportData(ctx, from, end)
+	d, err := st.ReportData(ctx, from, end, true)
 	if err != nil {
 		t.Fatalf("ReportData: %v", err)
 	}

@@ -137,6 +137,7 @@ func BuildDay(in DayInput) Day {
 			Active: int32(max(0, last.Sub(h.Start)/time.Second)), Held: int32(max(0, e.Sub(h.Start)/time.Second)), Logout: h.Logout})
 	}
 	slices.SortFunc(d.Spells, func(a, b Spell) int { return int(a.Start - b.Start) })
+	d.Active, d.SpellsRead = int32(len(d.People)), true
 	for _, r := range in.Refusals {
 		if r.At.Before(start) || !r.At.Before(start.Add(DaySeconds*time.Second)) {
 			continue

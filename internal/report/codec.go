@@ -9,13 +9,15 @@ import (
 
 // dayFormat versions the encoding; a stored day of another version is
 // rebuilt from history rather than misread.
-const dayFormat = 1
+const dayFormat = 2
 
 // ErrDayFormat means a stored day was written by another encoding version.
 var ErrDayFormat = errors.New("report: unknown day encoding")
 
-// Encode packs a day compactly (varints): a year of ten pools is a few
-// thousand rows of a few kilobytes, decoded far faster than JSON.
+// Encode packs a day's summary compactly (varints): everything but the
+// spells, which EncodeSpells packs apart. A year of ten pools is a few
+// thousand rows of a few kilobytes whatever the leases, decoded far faster
+// than JSON.
 func (d Day) Encode() []byte {
 	b := make([]byte, 0, 256+len(d.Spells)*10+len(d.People)*24)
 	b = append(b, dayFormat)
@@ -37,16 +39,7 @@ func (d Day) Encode() []byte {
 		b = binary.AppendUvarint(b, uint64(len(p)))
 		b = append(b, p...)
 	}
-	b = binary.AppendUvarint(b, uint64(len(d.Spells)))
-	prev := int32(0)
-	for _, s := range d.Spells {
-		b = binary.AppendUvarint(b, uint64(s.Person))
-		b = binary.AppendVarint(b, int64(s.Start-prev)) // sorted: small deltas
-		prev = s.Start
-		b = binary.AppendUvarint(b, uint64(s.Active))
-		b = binary.AppendUvarint(b, uint64(s.Held-s.Active))
-		b = append(b, boolByte(s.Logout))
-	}
+	b = binary.AppendUvarint(b, uint64(d.Active))
 	b = binary.AppendUvarint(b, uint64(len(d.Refusals)))
 	for _, r := range d.Refusals {
 		b = binary.AppendUvarint(b, uint64(r.Person))
@@ -54,6 +47,52 @@ func (d Day) Encode() []byte {
 		b = binary.AppendVarint(b, int64(r.MetAfter))
 	}
 	return b
+}
+
+// EncodeSpells packs a day's spells (sorted by start: small deltas).
+func (d Day) EncodeSpells() []byte {
+	b := make([]byte, 0, 1+len(d.Spells)*8)
+	b = append(b, dayFormat)
+	b = binary.AppendUvarint(b, uint64(len(d.Spells)))
+	prev := int32(0)
+	for _, s := range d.Spells {
+		b = binary.AppendUvarint(b, uint64(s.Person))
+		b = binary.AppendVarint(b, int64(s.Start-prev))
+		prev = s.Start
+		b = binary.AppendUvarint(b, uint64(s.Active))
+		b = binary.AppendUvarint(b, uint64(s.Held-s.Active))
+		b = append(b, boolByte(s.Logout))
+	}
+	return b
+}
+
+// DecodeSpells reads spells written by EncodeSpells into d.
+func (d *Day) DecodeSpells(b []byte) error {
+	if len(b) == 0 || b[0] != dayFormat {
+		return ErrDayFormat
+	}
+	r := &decoder{b: b[1:]}
+	spells := make([]Spell, r.count())
+	prev := int32(0)
+	for i := range spells {
+		s := &spells[i]
+		s.Person = int32(r.u())
+		s.Start = prev + int32(r.s())
+		prev = s.Start
+		s.Active = int32(r.u())
+		s.Held = s.Active + int32(r.u())
+		s.Logout = r.flag()
+	}
+	if r.err != nil {
+		return fmt.Errorf("report: spells of %s %s: %w", d.Pool, d.Start.Format(time.DateOnly), r.err)
+	}
+	for _, s := range spells {
+		if s.Person >= d.Active {
+			return fmt.Errorf("report: spells of %s: person %d of %d active", d.Pool, s.Person, d.Active)
+		}
+	}
+	d.Spells, d.SpellsRead = spells, true
+	return nil
 }
 
 func boolByte(v bool) byte {
@@ -143,17 +182,7 @@ func DecodeDay(pool string, b []byte) (Day, error) {
 	for i := range d.People {
 		d.People[i] = string(r.bytes(r.count()))
 	}
-	d.Spells = make([]Spell, r.count())
-	prev := int32(0)
-	for i := range d.Spells {
-		s := &d.Spells[i]
-		s.Person = int32(r.u())
-		s.Start = prev + int32(r.s())
-		prev = s.Start
-		s.Active = int32(r.u())
-		s.Held = s.Active + int32(r.u())
-		s.Logout = r.flag()
-	}
+	d.Active = int32(r.u())
 	d.Refusals = make([]Refusal, r.count())
 	for i := range d.Refusals {
 		d.Refusals[i] = Refusal{Person: int32(r.u()), At: int32(r.u()), MetAfter: int32(r.s())}
@@ -161,10 +190,8 @@ func DecodeDay(pool string, b []byte) (Day, error) {
 	if r.err != nil {
 		return Day{}, fmt.Errorf("report: day %s of %s: %w", d.Start.Format(time.DateOnly), pool, r.err)
 	}
-	for _, s := range d.Spells {
-		if int(s.Person) >= len(d.People) {
-			return Day{}, fmt.Errorf("report: day of %s: spell names person %d of %d", pool, s.Person, len(d.People))
-		}
+	if int(d.Active) > len(d.People) {
+		return Day{}, fmt.Errorf("report: day of %s: %d active of %d people", pool, d.Active, len(d.People))
 	}
 	for _, x := range d.Refusals {
 		if int(x.Person) >= len(d.People) {

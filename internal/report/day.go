@@ -62,11 +62,17 @@ type Day struct {
 	Seats    int32
 	Capacity int32 // seats plus overdraft
 	Hours    [24]Hour
-	// People are everyone with a spell or refusal on the day; Active counts
-	// those who held a seat.
-	People   []string
-	Spells   []Spell
-	Refusals []Refusal
+	// People are everyone with a spell or refusal on the day, those with a
+	// spell (who held a seat) first: People[:Active].
+	People []string
+	Active int32
+	// Spells are kept apart from the rest (EncodeSpells): the optimiser
+	// replays them, while the utilization figures need only the hours, the
+	// active people and the refusals — so a report's cost does not grow
+	// with the leases a day held. SpellsRead tells whether they were read.
+	Spells     []Spell
+	SpellsRead bool
+	Refusals   []Refusal
 }
 
 // Hold is one held seat as recorded: a lease of a concurrent pool, or for a

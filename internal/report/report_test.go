@@ -48,6 +48,12 @@ func TestBuildDaySweepsHolds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if back.SpellsRead || len(back.Spells) != 0 {
+		t.Fatalf("the summary carried spells: %+v", back.Spells)
+	}
+	if err := back.DecodeSpells(d.EncodeSpells()); err != nil {
+		t.Fatal(err)
+	}
 	if !reflect.DeepEqual(back, d) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", back, d)
 	}

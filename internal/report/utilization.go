@@ -256,11 +256,19 @@ func Summarise(pool string, days []Day, o Options) Utilization {
 				tu.OverdraftPeak = max(tu.OverdraftPeak, int(hr.Peak-d.Seats))
 			}
 		}
-		for _, s := range d.Spells {
-			at := d.Start.Add(time.Duration(s.Start) * time.Second)
-			if in(at) {
-				all.person(d.People[s.Person])
-				get(at).person(d.People[s.Person])
+		if d.SpellsRead {
+			for _, s := range d.Spells {
+				at := d.Start.Add(time.Duration(s.Start) * time.Second)
+				if in(at) {
+					all.person(d.People[s.Person])
+					get(at).person(d.People[s.Person])
+				}
+			}
+		} else if in(d.Start) || in(d.Start.Add(DaySeconds*time.Second-time.Second)) {
+			// Without the spells, active people count by the day.
+			for _, p := range d.People[:d.Active] {
+				all.person(p)
+				get(d.Start).person(p)
 			}
 		}
 		for _, r := range d.Refusals {

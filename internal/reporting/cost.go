@@ -45,7 +45,7 @@ type CostReport struct {
 
 // Cost computes spend and savings over the period.
 func (s *Service) Cost(ctx context.Context, q Query) (*CostReport, error) {
-	d, err := s.Store.ReportData(ctx, q.From, q.To)
+	d, err := s.Store.ReportData(ctx, q.From, q.To, false)
 	if err != nil {
 		return nil, err
 	}
@@ -105,10 +105,9 @@ func costFrom(d store.ReportData, q Query, currency string) (*CostReport, error)
 		out.YearlySaving += c.YearlySaving
 		out.Pools = append(out.Pools, c)
 		for _, day := range d.Days[p.ID] {
-			for _, sp := range day.Spells {
-				at := day.Start.Add(secondsDur(sp.Start))
-				if !at.Before(q.From) && at.Before(q.To) {
-					everyone[day.People[sp.Person]] = true
+			if day.Start.Add(24*time.Hour).After(q.From) && day.Start.Before(q.To) {
+				for _, who := range day.People[:day.Active] {
+					everyone[who] = true
 				}
 			}
 		}

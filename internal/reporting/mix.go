@@ -69,7 +69,7 @@ type MixReport struct {
 
 // Mix runs the optimiser for each fulfiller SKU (or q.SKU) over the period.
 func (s *Service) Mix(ctx context.Context, q Query) (*MixReport, error) {
-	d, err := s.Store.ReportData(ctx, q.From, q.To)
+	d, err := s.Store.ReportData(ctx, q.From, q.To, true)
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ func (s *Service) Run(ctx context.Context, name string, q Query) (Presenter, err
 // right after with the audit chain verified. sku and pool apply where they
 // mean something (pool to all but the mix, sku to the mix).
 func (s *Service) Pack(ctx context.Context, q Query) ([]Presenter, error) {
-	d, err := s.Store.ReportData(ctx, q.From, q.To)
+	d, err := s.Store.ReportData(ctx, q.From, q.To, true)
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ type ShelfwareReport struct {
 
 // Shelfware computes the named-seat idleness report as of now.
 func (s *Service) Shelfware(ctx context.Context, q Query) (*ShelfwareReport, error) {
-	d, err := s.Store.ReportData(ctx, q.From, q.To)
+	d, err := s.Store.ReportData(ctx, q.From, q.To, false)
 	if err != nil {
 		return nil, err
 	}

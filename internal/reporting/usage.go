@@ -82,7 +82,7 @@ func pick(pools []store.ReportPool, name string) ([]store.ReportPool, error) {
 // Usage computes the utilization report: every figure from the exact lease,
 // assignment, queue and denial history of the period.
 func (s *Service) Usage(ctx context.Context, q Query) (*UsageReport, error) {
-	d, err := s.Store.ReportData(ctx, q.From, q.To)
+	d, err := s.Store.ReportData(ctx, q.From, q.To, q.Bucket == report.ByHour) // hours count their own active people
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (s *Service) Usage(ctx context.Context, q Query) (*UsageReport, error) {
 // Denials computes the denials and queue report (the utilization figures,
 // shown for their denials and waits).
 func (s *Service) Denials(ctx context.Context, q Query) (*UsageReport, error) {
-	d, err := s.Store.ReportData(ctx, q.From, q.To)
+	d, err := s.Store.ReportData(ctx, q.From, q.To, q.Bucket == report.ByHour) // hours count their own active people
 	if err != nil {
 		return nil, err
 	}

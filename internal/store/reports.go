@@ -40,15 +40,16 @@ type ReportData struct {
 }
 
 // ReportData reads the pools, days, queue places, denial counts,
-// registrations and named holdings of [from, to) in one read snapshot.
-func (s *Store) ReportData(ctx context.Context, from, to time.Time) (ReportData, error) {
+// registrations and named holdings of [from, to) in one read snapshot. The
+// days carry their spells only when asked (the optimiser replays them).
+func (s *Store) ReportData(ctx context.Context, from, to time.Time, spells bool) (ReportData, error) {
 	d := ReportData{Now: s.now()}
 	err := s.read(ctx, func(r *rtx) error {
 		var err error
 		if d.Pools, err = r.reportPools(); err != nil {
 			return err
 		}
-		if d.Days, err = r.usageDays(d.Pools, from, to, d.Now); err != nil {
+		if d.Days, err = r.usageDays(d.Pools, from, to, d.Now, spells); err != nil {
 			return err
 		}
 		if err := r.facts(&d, from, to); err != nil {

@@ -88,9 +88,9 @@ func (s *Store) keepDays(ctx context.Context, days []report.Day) error {
 	}
 	return s.write(ctx, func(t *tx) error {
 		for _, d := range days {
-			if _, err := t.exec(`INSERT INTO usage_days (pool_id, day, data, built_at) VALUES (?, ?, ?, ?)
-				ON CONFLICT (pool_id, day) DO UPDATE SET data = excluded.data, built_at = excluded.built_at`,
-				d.Pool, micro(d.Start), d.Encode(), micro(t.now)); err != nil {
+			if _, err := t.exec(`INSERT INTO usage_days (pool_id, day, data, spells, built_at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (pool_id, day) DO UPDATE SET data = excluded.data, spells = excluded.spells, built_at = excluded.built_at`,
+				d.Pool, micro(d.Start), d.Encode(), d.EncodeSpells(), micro(t.now)); err != nil {
 				return fmt.Errorf("store: keep day: %w", err)
 			}
 		}
@@ -110,26 +110,33 @@ func (s *Store) ForgetUsage(ctx context.Context, from time.Time) error {
 // usageDays returns every pool's days overlapping [from, to): the kept
 // ones as stored and the rest (today, or days not rolled up yet) swept live
 // from the history.
-func (r *rtx) usageDays(pools []reportPool, from, to, now time.Time) (map[string][]report.Day, error) {
+func (r *rtx) usageDays(pools []reportPool, from, to, now time.Time, spells bool) (map[string][]report.Day, error) {
 	from = report.DayStart(from)
 	if !to.Equal(report.DayStart(to)) {
 		to = report.DayStart(to).AddDate(0, 0, 1)
 	}
 	out := map[string][]report.Day{}
 	kept := map[string]map[int64]bool{}
-	rows, err := r.query(`SELECT pool_id, day, data FROM usage_days WHERE day >= ? AND day < ?`, micro(from), micro(to))
+	q := `SELECT pool_id, day, data, '' FROM usage_days WHERE day >= ? AND day < ?`
+	if spells {
+		q = `SELECT pool_id, day, data, spells FROM usage_days WHERE day >= ? AND day < ?`
+	}
+	rows, err := r.query(q, micro(from), micro(to))
 	if err != nil {
 		return nil, fmt.Errorf("store: usage days: %w", err)
 	}
 	for rows.Next() {
 		var pool string
 		var day int64
-		var data []byte
-		if err := rows.Scan(&pool, &day, &data); err != nil {
+		var data, sp []byte
+		if err := rows.Scan(&pool, &day, &data, &sp); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		d, err := report.DecodeDay(pool, data)
+		if err == nil && spells {
+			err = d.DecodeSpells(sp)
+		}
 		if err != nil {
 			continue // another encoding: swept again below
 		}

@@ -7,6 +7,9 @@ CREATE TABLE usage_days (
     pool_id  TEXT NOT NULL,
     day      BIGINT NOT NULL,
     data     {{blob}} NOT NULL,
+    -- spells are kept apart: only the optimiser reads them, so the
+    -- utilization figures read a few kilobytes a day whatever the leases.
+    spells   {{blob}} NOT NULL,
     built_at BIGINT NOT NULL,
     PRIMARY KEY (pool_id, day)
 );

@@ -126,7 +126,7 @@ func historyTests() []testCase {
 			e.start(cy, "float")
 			e.start(dee, "float") // the overdraft seat, which history never kept
 
-			d, err := e.s.ReportData(e.ctx, historyDay, historyDay.AddDate(0, 0, 1))
+			d, err := e.s.ReportData(e.ctx, historyDay, historyDay.AddDate(0, 0, 1), true)
 			if err != nil {
 				e.t.Fatalf("ReportData: %v", err)
 			}
@@ -202,7 +202,7 @@ func historyTests() []testCase {
 			if _, err := e.s.RollupUsage(e.ctx); err != nil {
 				e.t.Fatalf("RollupUsage: %v", err)
 			}
-			kept, err := e.s.ReportData(e.ctx, historyDay, historyDay.AddDate(0, 0, 1))
+			kept, err := e.s.ReportData(e.ctx, historyDay, historyDay.AddDate(0, 0, 1), true)
 			if err != nil {
 				e.t.Fatalf("ReportData: %v", err)
 			}
@@ -329,7 +329,7 @@ func historyTests() []testCase {
 			if over == 0 {
 				e.t.Errorf("no lease took the overdraft seat")
 			}
-			d, err := e.s.ReportData(e.ctx, t0, t0.AddDate(0, 0, 2))
+			d, err := e.s.ReportData(e.ctx, t0, t0.AddDate(0, 0, 2), true)
 			if err != nil {
 				e.t.Fatalf("ReportData: %v", err)
 			}

@@ -33,7 +33,7 @@ func reportTests() []testCase {
 			e.end(b)                        // 10:00
 			e.clock.Advance(50 * time.Hour) // the day is kept once its refusals had the whole horizon
 			day := report.DayStart(Epoch)
-			live, err := e.s.ReportData(e.ctx, day, day.AddDate(0, 0, 1))
+			live, err := e.s.ReportData(e.ctx, day, day.AddDate(0, 0, 1), true)
 			if err != nil {
 				e.t.Fatalf("ReportData: %v", err)
 			}
@@ -41,7 +41,7 @@ func reportTests() []testCase {
 			if err != nil || n < 1 {
 				e.t.Fatalf("RollupUsage = %d, %v", n, err)
 			}
-			kept, err := e.s.ReportData(e.ctx, day, day.AddDate(0, 0, 1))
+			kept, err := e.s.ReportData(e.ctx, day, day.AddDate(0, 0, 1), true)
 			if err != nil {
 				e.t.Fatalf("ReportData: %v", err)
 			}
