@@ -158,8 +158,10 @@ func (r *rtx) refusals(p reportPool, from, to time.Time) ([]report.RawRefusal, e
 	horizon := micro(to.Add(report.RefusalHorizon))
 	seats := map[string][]int64{}
 	for _, q := range []string{
-		`SELECT l.user_id, l.started_at FROM leases l JOIN pools p ON p.id = l.pool_id WHERE p.sku = ? AND l.started_at >= ? AND l.started_at <= ?`,
-		`SELECT m.user_id, m.since FROM members m JOIN pools p ON p.id = m.pool_id WHERE p.sku = ? AND p.model = 'named' AND m.state = 'active' AND m.since >= ? AND m.since <= ?`,
+		// By pool through the (pool_id, started_at) index: a join on the
+		// SKU would scan every lease of the history.
+		`SELECT user_id, started_at FROM leases WHERE pool_id IN (SELECT id FROM pools WHERE sku = ?) AND started_at >= ? AND started_at <= ?`,
+		`SELECT user_id, since FROM members WHERE pool_id IN (SELECT id FROM pools WHERE sku = ? AND model = 'named') AND state = 'active' AND since >= ? AND since <= ?`,
 	} {
 		rows, err := r.query(q, p.SKU, micro(from), horizon)
 		if err != nil {
