@@ -60,8 +60,10 @@ func (r *rtx) holds(p reportPool, from, to time.Time) ([]report.Hold, error) {
 		}
 	} else {
 		qs = []string{
-			`SELECT user_id, started_at, ended_at, last_activity, end_reason, expires_at FROM leases WHERE pool_id = ? AND ended_at = 0 AND started_at < ? AND ? >= 0`,
-			`SELECT user_id, started_at, ended_at, last_activity, end_reason, expires_at FROM leases WHERE pool_id = ? AND ended_at > ? AND started_at < ?`,
+			// started_at + 0: the range is found by (pool_id, ended_at);
+			// the planner must not walk every lease started before the day.
+			`SELECT user_id, started_at, ended_at, last_activity, end_reason, expires_at FROM leases WHERE pool_id = ? AND ended_at = 0 AND started_at + 0 < ? AND ? >= 0`,
+			`SELECT user_id, started_at, ended_at, last_activity, end_reason, expires_at FROM leases WHERE pool_id = ? AND ended_at > ? AND started_at + 0 < ?`,
 		}
 	}
 	var out []report.Hold
