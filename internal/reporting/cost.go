@@ -45,15 +45,7 @@ type CostReport struct {
 
 // Cost computes spend and savings over the period.
 func (s *Service) Cost(ctx context.Context, q Query) (*CostReport, error) {
-	d, err := s.Store.ReportData(ctx, q.From, q.To, false)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := s.currency(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return costFrom(d, q, cur)
+	return priced(ctx, s, q, false, costFrom)
 }
 
 func costFrom(d store.ReportData, q Query, currency string) (*CostReport, error) {

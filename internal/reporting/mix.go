@@ -69,15 +69,7 @@ type MixReport struct {
 
 // Mix runs the optimiser for each fulfiller SKU (or q.SKU) over the period.
 func (s *Service) Mix(ctx context.Context, q Query) (*MixReport, error) {
-	d, err := s.Store.ReportData(ctx, q.From, q.To, true)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := s.currency(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return mixFrom(d, q, cur)
+	return priced(ctx, s, q, true, mixFrom)
 }
 
 // demand is a SKU's recorded demand as the optimiser replays it: every

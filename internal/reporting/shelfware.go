@@ -40,15 +40,22 @@ type ShelfwareReport struct {
 
 // Shelfware computes the named-seat idleness report as of now.
 func (s *Service) Shelfware(ctx context.Context, q Query) (*ShelfwareReport, error) {
-	d, err := s.Store.ReportData(ctx, q.From, q.To, false)
+	return priced(ctx, s, q, false, shelfwareFrom)
+}
+
+// priced reads the period's data and the currency, and builds a report
+// shown in money from them.
+func priced[T any](ctx context.Context, s *Service, q Query, spells bool, build func(store.ReportData, Query, string) (T, error)) (T, error) {
+	var zero T
+	d, err := s.Store.ReportData(ctx, q.From, q.To, spells)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	cur, err := s.currency(ctx)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	return shelfwareFrom(d, q, cur)
+	return build(d, q, cur)
 }
 
 func shelfwareFrom(d store.ReportData, q Query, currency string) (*ShelfwareReport, error) {
