@@ -160,7 +160,27 @@ func (r *decoder) flag() bool {
 }
 
 // DecodeDay unpacks a day written by Encode.
-func DecodeDay(pool string, b []byte) (Day, error) {
+func DecodeDay(pool string, b []byte) (Day, error) { return DecodeDayInterned(pool, b, nil) }
+
+// Interner shares the strings of many decoded days: the same few thousand
+// people appear in every day of a year, and one string each instead of one
+// per day keeps a year's decode from allocating per person-day.
+type Interner map[string]string
+
+func (in Interner) get(b []byte) string {
+	if in == nil {
+		return string(b)
+	}
+	if s, ok := in[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(b)
+	in[s] = s
+	return s
+}
+
+// DecodeDayInterned is DecodeDay sharing people's strings through in.
+func DecodeDayInterned(pool string, b []byte, in Interner) (Day, error) {
 	if len(b) == 0 || b[0] != dayFormat {
 		return Day{}, ErrDayFormat
 	}
@@ -180,7 +200,7 @@ func DecodeDay(pool string, b []byte) (Day, error) {
 	}
 	d.People = make([]string, r.count())
 	for i := range d.People {
-		d.People[i] = string(r.bytes(r.count()))
+		d.People[i] = in.get(r.bytes(r.count()))
 	}
 	d.Active = int32(r.u())
 	d.Refusals = make([]Refusal, r.count())

@@ -124,6 +124,7 @@ type acc struct {
 	peak, overPeak       int
 	starts, maxed, truly int
 	people               map[string]struct{}
+	activeN              int // active people counted without a set (one day)
 }
 
 func (a *acc) hour(h *Hour, working bool, seats int32) {
@@ -174,7 +175,7 @@ func (a *acc) quantile(q float64) int {
 func (a *acc) stats() Stats {
 	s := Stats{Peak: a.peak, P50: a.quantile(0.50), P90: a.quantile(0.90), P95: a.quantile(0.95), P99: a.quantile(0.99),
 		AtCapacitySeconds: a.capacity, OverdraftSeconds: a.over, OverdraftPeak: a.overPeak, Starts: a.starts,
-		ActivePeople: len(a.people), MaxedOut: a.maxed, TrueDenials: a.truly, ObservedSeconds: a.total, WorkingSeconds: a.work}
+		ActivePeople: len(a.people) + a.activeN, MaxedOut: a.maxed, TrueDenials: a.truly, ObservedSeconds: a.total, WorkingSeconds: a.work}
 	if a.total > 0 {
 		var sum int64
 		for n, v := range a.sec {
@@ -265,10 +266,17 @@ func Summarise(pool string, days []Day, o Options) Utilization {
 				}
 			}
 		} else if in(d.Start) || in(d.Start.Add(DaySeconds*time.Second-time.Second)) {
-			// Without the spells, active people count by the day.
+			// Without the spells, active people count by the day; a day's
+			// people are distinct, so a daily bucket needs no set.
+			b := get(d.Start)
 			for _, p := range d.People[:d.Active] {
 				all.person(p)
-				get(d.Start).person(p)
+				if o.Bucket != ByDay {
+					b.person(p)
+				}
+			}
+			if o.Bucket == ByDay {
+				b.activeN += int(d.Active)
 			}
 		}
 		for _, r := range d.Refusals {

@@ -122,6 +122,7 @@ func (r *rtx) usageDays(pools []reportPool, from, to, now time.Time, spells bool
 		q = `SELECT pool_id, day, data, spells FROM usage_days WHERE day >= ? AND day < ?`
 	}
 	rows, err := r.query(q, micro(from), micro(to))
+	in := report.Interner{}
 	if err != nil {
 		return nil, fmt.Errorf("store: usage days: %w", err)
 	}
@@ -133,7 +134,7 @@ func (r *rtx) usageDays(pools []reportPool, from, to, now time.Time, spells bool
 			rows.Close()
 			return nil, err
 		}
-		d, err := report.DecodeDay(pool, data)
+		d, err := report.DecodeDayInterned(pool, data, in)
 		if err == nil && spells {
 			err = d.DecodeSpells(sp)
 		}
