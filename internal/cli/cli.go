@@ -68,6 +68,7 @@ commands:
   bench decide          the in-memory decision benchmark
   bench desk            the service-desk mix over HTTP
   bench scim            an identity provider's initial import over SCIM, with rules and audit
+  bench report          a year of lease history: rollup, the year's report at 1M and 5M leases, plain SQL beside it
   bench mix             the mix optimiser: Erlang B, Recommend/Compare/Backtest on a large year, the demo's back-test
 `
 
