@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -122,22 +120,7 @@ func (p *Pages) stakeholder(v *visit) bool {
 // checkAdminForm reads an administrator's posted form and refuses it
 // unless it comes from this site with the admin pages' CSRF token.
 func (p *Pages) checkAdminForm(w http.ResponseWriter, r *http.Request, rd *reader) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			p.fail(w, r, nil, licensing.Errorf(licensing.CodeTooLarge, "the form is larger than %d KiB", maxForm>>10))
-		} else {
-			p.fail(w, r, nil, licensing.Errorf(licensing.CodeInvalid, "the form could not be read"))
-		}
-		return false
-	}
-	token := r.PostForm.Get("csrf")
-	if !p.sameOrigin(r) || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(rd.csrf)) != 1 {
-		p.fail(w, r, nil, licensing.Errorf(licensing.CodeForbidden, "the request was refused: it did not come from this site's own page; reload the page and try again"))
-		return false
-	}
-	return true
+	return p.checkFormToken(w, r, nil, rd.csrf)
 }
 
 // failFor renders the error page for a reader (with the person's

@@ -80,6 +80,12 @@ func (p *Pages) person(h func(http.ResponseWriter, *http.Request, *visit)) http.
 // checkForm reads a posted form and refuses it unless it comes from this
 // site with the session's CSRF token.
 func (p *Pages) checkForm(w http.ResponseWriter, r *http.Request, v *visit) bool {
+	return p.checkFormToken(w, r, v, v.ws.CSRF)
+}
+
+// checkFormToken reads a posted form and refuses it unless it comes from
+// this site carrying want; v (nil for the administrator) draws the error.
+func (p *Pages) checkFormToken(w http.ResponseWriter, r *http.Request, v *visit, want string) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		var tooLarge *http.MaxBytesError
@@ -91,7 +97,7 @@ func (p *Pages) checkForm(w http.ResponseWriter, r *http.Request, v *visit) bool
 		return false
 	}
 	token := r.PostForm.Get("csrf")
-	if !p.sameOrigin(r) || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(v.ws.CSRF)) != 1 {
+	if !p.sameOrigin(r) || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
 		p.fail(w, r, v, licensing.Errorf(licensing.CodeForbidden, "the request was refused: it did not come from this site's own page; reload the page and try again"))
 		return false
 	}
