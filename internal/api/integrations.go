@@ -9,24 +9,54 @@ import (
 )
 
 type integrationJSON struct {
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	Mode           string    `json:"mode"`
-	ServiceAccount string    `json:"service_account"`
-	Token          string    `json:"token,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	Mode           string `json:"mode"`
+	ServiceAccount string `json:"service_account"`
+	// HoldSeconds is how long a seat taken for one of its calls lives
+	// after the call; MaxSeats the most seats of one pool it holds at once
+	// (0: a tenth of the pool, at least one).
+	HoldSeconds int       `json:"hold_seconds"`
+	MaxSeats    int       `json:"max_seats"`
+	Token       string    `json:"token,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 func integrationOut(in desk.Integration) integrationJSON {
-	return integrationJSON{ID: in.ID, Name: in.Name, Mode: string(in.Mode), ServiceAccount: in.UserName, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt}
+	return integrationJSON{ID: in.ID, Name: in.Name, Mode: string(in.Mode), ServiceAccount: in.UserName,
+		HoldSeconds: int(desk.HoldOf(in) / time.Second), MaxSeats: in.MaxSeats, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt}
+}
+
+// seatRules is the seat hold and cap of a create or update; absent fields
+// stay as they are.
+type seatRules struct {
+	HoldSeconds *int `json:"hold_seconds"`
+	MaxSeats    *int `json:"max_seats"`
+}
+
+type integrationCreateJSON struct {
+	Name string `json:"name"`
+	Mode string `json:"mode"`
+	seatRules
+}
+
+type integrationUpdateJSON struct {
+	Mode *string `json:"mode"`
+	seatRules
+}
+
+func (sr seatRules) update(mode *desk.Mode) desk.IntegrationUpdate {
+	u := desk.IntegrationUpdate{Mode: mode, MaxSeats: sr.MaxSeats}
+	if sr.HoldSeconds != nil {
+		h := time.Duration(*sr.HoldSeconds) * time.Second
+		u.Hold = &h
+	}
+	return u
 }
 
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Name string `json:"name"`
-		Mode string `json:"mode"`
-	}
+	var in integrationCreateJSON
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
@@ -36,7 +66,16 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// Checked before anything is made, so bad rules create nothing.
+	rules := in.update(nil)
+	if err := rules.Validate(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	integ, secret, err := s.desk.CreateIntegration(r.Context(), actorOf(r), in.Name, mode)
+	if err == nil && (rules.Hold != nil || rules.MaxSeats != nil) {
+		integ, err = s.desk.Store().UpdateIntegration(r.Context(), actorOf(r), integ.ID, rules)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -70,19 +109,26 @@ func (s *Server) getIntegration(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) updateIntegration(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Mode string `json:"mode"`
-	}
+	var in integrationUpdateJSON
 	if err := decode(w, r, &in); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	mode, err := desk.ParseMode(in.Mode)
-	if err != nil {
-		s.fail(w, r, err)
+	var mode *desk.Mode
+	if in.Mode != nil {
+		m, err := desk.ParseMode(*in.Mode)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		mode = &m
+	}
+	u := in.update(mode)
+	if u.Mode == nil && u.Hold == nil && u.MaxSeats == nil {
+		s.fail(w, r, licensing.Errorf(licensing.CodeInvalid, "nothing to change: give mode, hold_seconds or max_seats"))
 		return
 	}
-	integ, err := s.desk.Store().SetIntegrationMode(r.Context(), actorOf(r), r.PathValue("id"), mode)
+	integ, err := s.desk.Store().UpdateIntegration(r.Context(), actorOf(r), r.PathValue("id"), u)
 	if err != nil {
 		s.fail(w, r, err)
 		return

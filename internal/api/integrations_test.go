@@ -548,13 +548,13 @@ func TestMultiplexingReport(t *testing.T) {
 	want := map[string]integrationUsageJSON{
 		"slack-hub": {Integration: "slack-hub", Mode: "enforce", Actions: 7, DistinctActing: 4, LicensedActions: 1, UnlicensedActions: 4,
 			Blocked: 4, UnknownActing: 3, UnknownValues: []string{"ghost@example.com", "phantom"},
-			TopOffenders: []offenderJSON{{User: "bob@example.com", Verified: true, Unlicensed: 2}, {User: "ghost@example.com", Unlicensed: 1}, {User: "phantom", Unlicensed: 1}}},
+			HoldSeconds: 60, Seats: []poolSeatsJSON{}, TopOffenders: []offenderJSON{{User: "bob@example.com", Verified: true, Unlicensed: 2}, {User: "ghost@example.com", Unlicensed: 1}, {User: "phantom", Unlicensed: 1}}},
 		"teams-bot": {Integration: "teams-bot", Mode: "propose", Actions: 4, DistinctActing: 3, UnlicensedActions: 3, Proposed: 3,
-			UnknownValues: []string{}, TopOffenders: []offenderJSON{{User: "cid@example.com", Verified: true, Unlicensed: 2}, {User: "dee@example.com", Verified: true, Unlicensed: 1}}},
+			UnknownValues: []string{}, HoldSeconds: 60, Seats: []poolSeatsJSON{}, TopOffenders: []offenderJSON{{User: "cid@example.com", Verified: true, Unlicensed: 2}, {User: "dee@example.com", Verified: true, Unlicensed: 1}}},
 		"script": {Integration: "script", Mode: "monitor", Actions: 2, DistinctActing: 2, LicensedActions: 1, UnlicensedActions: 1, Flagged: 1,
-			UnknownValues: []string{}, TopOffenders: []offenderJSON{{User: "eve@example.com", Verified: true, Unlicensed: 1}}},
-		"old-hub": {Integration: "old-hub", Mode: "enforce", Actions: 1, DistinctActing: 1, UnknownValues: []string{}, TopOffenders: []offenderJSON{}},
-		"idle":    {Integration: "idle", Mode: "enforce", UnknownValues: []string{}, TopOffenders: []offenderJSON{}},
+			UnknownValues: []string{}, HoldSeconds: 60, Seats: []poolSeatsJSON{}, TopOffenders: []offenderJSON{{User: "eve@example.com", Verified: true, Unlicensed: 1}}},
+		"old-hub": {Integration: "old-hub", Mode: "enforce", Actions: 1, DistinctActing: 1, UnknownValues: []string{}, HoldSeconds: 60, Seats: []poolSeatsJSON{}, TopOffenders: []offenderJSON{}},
+		"idle":    {Integration: "idle", Mode: "enforce", UnknownValues: []string{}, HoldSeconds: 60, Seats: []poolSeatsJSON{}, TopOffenders: []offenderJSON{}},
 	}
 	end := time.Now().UTC().Add(time.Minute)
 	for _, q := range []string{"", "?from=" + start.Format(time.RFC3339) + "&to=" + end.Format(time.RFC3339)} {

@@ -439,13 +439,8 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 			History []turnJSON `json:"history"`
 			Message string     `json:"message"`
 		}{}, nil},
-		{"IntegrationCreate", struct {
-			Name string `json:"name"`
-			Mode string `json:"mode"`
-		}{}, nil},
-		{"IntegrationUpdate", struct {
-			Mode string `json:"mode"`
-		}{}, nil},
+		{"IntegrationCreate", integrationCreateJSON{}, nil},
+		{"IntegrationUpdate", integrationUpdateJSON{}, nil},
 		// Entitlement rules (DESIGN §3.6).
 		{"Rule", provision.RuleJSON{}, nil},
 		{"RuleInput", provision.RuleJSON{}, nil},

@@ -37,6 +37,7 @@ var statusOf = map[string]int{
 	licensing.CodeLinkRevoked:         http.StatusGone,
 	licensing.CodeMethodNotAllowed:    http.StatusMethodNotAllowed,
 	licensing.CodeUnsupportedMedia:    http.StatusUnsupportedMediaType,
+	licensing.CodeIntegrationCap:      http.StatusConflict,
 }
 
 // Status is the HTTP status an error code is answered with, here and on

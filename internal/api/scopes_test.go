@@ -17,7 +17,8 @@ func TestScopes(t *testing.T) {
 	e.must(201, "PUT", "/api/v1/pools/agents-named/members/ann@example.com", nil)
 	platform := e.token("desk", store.ScopePlatform, 0)
 	scim := e.token("okta", store.ScopeSCIM, 0)
-	integration := e.token("hub", store.ScopeIntegration, 0)
+	integration := e.newIntegration("hub", "enforce").Token
+	orphan := e.token("orphan", store.ScopeIntegration, 0) // an integration-scoped token of no integration
 	revoked := e.token("old", store.ScopeAdmin, 0)
 	e.must(204, "DELETE", "/api/v1/tokens/old", nil)
 
@@ -138,7 +139,9 @@ func TestScopes(t *testing.T) {
 		{"integration cannot change integrations", "PUT", "/api/v1/integrations/x", integration, `{"mode":"monitor"}`, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
 		{"integration cannot delete integrations", "DELETE", "/api/v1/integrations/x", integration, nil, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
 		{"integration without acting user on the desk", "POST", "/api/v1/tickets", integration, `{"title":"x"}`, nil, 400, "invalid_request", acting},
-		{"integration token of no integration", "POST", "/api/v1/tickets", integration, `{"title":"x"}`, []string{acting, "bob@example.com"}, 403, "forbidden", ""},
+		{"integration token of no integration", "POST", "/api/v1/tickets", orphan, `{"title":"x"}`, []string{acting, "bob@example.com"}, 403, "forbidden", ""},
+		{"integration token of no integration cannot decide", "POST", "/api/v1/decide", orphan, `{"capability":"ticket.transition"}`, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
+		{"integration token of no integration starts no session", "POST", "/api/v1/sessions", orphan, `{}`, []string{acting, "ann@example.com"}, 403, "forbidden", ""},
 
 		// Access review, pending grants, leaver timing: readers only.
 		{"platform reads the access review", "GET", "/api/v1/access-review", platform, nil, nil, 200, "", ""},
@@ -174,7 +177,7 @@ func TestIntegrationActsForItsUser(t *testing.T) {
 	e.seedDesk()
 	e.must(201, "PUT", "/api/v1/pools/agents-named/members/ann@example.com", nil)
 	e.must(201, "PUT", "/api/v1/pools/agents-floating/members/cid@example.com", nil)
-	hub := e.token("hub", store.ScopeIntegration, 0)
+	hub := e.newIntegration("hub", "enforce").Token
 	as := func(who string) []string { return []string{"Seatkeeper-Acting-User", who} }
 
 	var d decisionOut
@@ -199,8 +202,8 @@ func TestIntegrationActsForItsUser(t *testing.T) {
 		t.Fatalf("start session: status %d; body %s", r.Status, r)
 	}
 	r.into(t, &ss)
-	if ss.User != "cid@example.com" || len(ss.Leases) != 1 {
-		t.Errorf("integration session = %+v, want cid's with a lease", ss)
+	if ss.User != "cid@example.com" || !ss.Lazy || len(ss.Leases) != 0 {
+		t.Errorf("integration session = %+v, want cid's, lazy, with no lease until a call needs one", ss)
 	}
 	for _, tc := range []struct {
 		name, method, path, who string
@@ -224,12 +227,12 @@ func TestIntegrationActsForItsUser(t *testing.T) {
 	// The audit log names the service account and the real person.
 	found := false
 	for _, en := range e.lastAudit(20) {
-		if en["action"] == "session.start" && en["actor"] == "token:hub" && en["acting_user"] == "cid@example.com" {
+		if en["action"] == "session.start" && en["actor"] == "token:integration:hub" && en["acting_user"] == "cid@example.com" {
 			found = true
 		}
 	}
 	if !found {
-		t.Errorf("no session.start entry by token:hub acting for cid@example.com in %v", e.lastAudit(20))
+		t.Errorf("no session.start entry by token:integration:hub acting for cid@example.com in %v", e.lastAudit(20))
 	}
 }
 

@@ -99,6 +99,12 @@ func (s *Server) auth(scopes []string, h http.HandlerFunc) http.HandlerFunc {
 			s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, ActingUserHeader, "acting user is too long"))
 			return
 		}
+		// A look-alike with an invisible character must not reach the
+		// resolver, where it would match nobody and be recorded as a name.
+		if err := licensing.CheckKey(ActingUserHeader, acting); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		c := caller{token: tok, actor: licensing.Actor{Name: "token:" + tok.Name, ActingUser: acting, Source: RemoteIP(r)}}
 		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
@@ -18,10 +19,15 @@ type leaseJSON struct {
 	ExpiresAt time.Time  `json:"expires_at"`
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
 	EndReason string     `json:"end_reason,omitempty"`
+	// Integration names the integration whose call took the seat; it
+	// lives HoldSeconds after the last such call.
+	Integration string `json:"integration,omitempty"`
+	HoldSeconds int    `json:"hold_seconds,omitempty"`
 }
 
 func leaseOut(l licensing.Lease) leaseJSON {
-	j := leaseJSON{ID: l.ID, Pool: l.Pool, User: l.User, Slot: l.Slot, Overdraft: l.Overdraft, StartedAt: l.StartedAt, ExpiresAt: l.ExpiresAt, EndReason: l.EndReason}
+	j := leaseJSON{ID: l.ID, Pool: l.Pool, User: l.User, Slot: l.Slot, Overdraft: l.Overdraft, StartedAt: l.StartedAt, ExpiresAt: l.ExpiresAt, EndReason: l.EndReason,
+		Integration: l.Integration, HoldSeconds: int(l.Hold / time.Second)}
 	if !l.EndedAt.IsZero() {
 		j.EndedAt = &l.EndedAt
 	}
@@ -29,15 +35,16 @@ func leaseOut(l licensing.Lease) leaseJSON {
 }
 
 type sessionJSON struct {
-	ID        string      `json:"id"`
-	User      string      `json:"user"`
-	UserID    string      `json:"user_id"`
-	Lazy      bool        `json:"lazy"`
-	StartedAt time.Time   `json:"started_at"`
-	LastSeen  time.Time   `json:"last_seen"`
-	EndedAt   *time.Time  `json:"ended_at,omitempty"`
-	EndReason string      `json:"end_reason,omitempty"`
-	Leases    []leaseJSON `json:"leases"`
+	ID          string      `json:"id"`
+	User        string      `json:"user"`
+	UserID      string      `json:"user_id"`
+	Lazy        bool        `json:"lazy"`
+	Integration string      `json:"integration,omitempty"`
+	StartedAt   time.Time   `json:"started_at"`
+	LastSeen    time.Time   `json:"last_seen"`
+	EndedAt     *time.Time  `json:"ended_at,omitempty"`
+	EndReason   string      `json:"end_reason,omitempty"`
+	Leases      []leaseJSON `json:"leases"`
 }
 
 func (s *Server) sessionOut(ss licensing.Session) sessionJSON {
@@ -45,7 +52,7 @@ func (s *Server) sessionOut(ss licensing.Session) sessionJSON {
 	if u, ok := s.engine.User(ss.User); ok {
 		name = u.UserName
 	}
-	j := sessionJSON{ID: ss.ID, User: name, UserID: ss.User, Lazy: ss.Lazy, StartedAt: ss.StartedAt, LastSeen: ss.LastSeen, EndReason: ss.EndReason, Leases: []leaseJSON{}}
+	j := sessionJSON{ID: ss.ID, User: name, UserID: ss.User, Lazy: ss.Lazy, Integration: ss.Integration, StartedAt: ss.StartedAt, LastSeen: ss.LastSeen, EndReason: ss.EndReason, Leases: []leaseJSON{}}
 	if !ss.EndedAt.IsZero() {
 		j.EndedAt = &ss.EndedAt
 	}
@@ -78,16 +85,38 @@ func (s *Server) subject(r *http.Request, bodyUser string) (string, error) {
 	return acting, nil
 }
 
-// ownSession checks an integration touches only its acting user's sessions.
+// ownSession checks an integration touches only the sessions it started
+// for its acting user: never a person's own, which it could keep alive.
 func (s *Server) ownSession(r *http.Request, ss licensing.Session) error {
 	c := callerOf(r.Context())
 	if c.token.Scope != store.ScopeIntegration {
 		return nil
 	}
-	if id, ok := s.engine.Resolve(c.actor.ActingUser); !ok || id != ss.User {
+	in, err := s.integrationOf(r, c.token)
+	if err != nil {
+		return err
+	}
+	if id, ok := s.engine.Resolve(c.actor.ActingUser); !ok || id != ss.User || ss.Integration != in.ID {
 		return licensing.Errorf(licensing.CodeNotFound, "session %q not found", ss.ID)
 	}
 	return nil
+}
+
+// integrationCall is the actor and seat hold of a call: for an
+// integration's token the actor names the integration and the hold is its
+// own; for anyone else the hold is 0 (the pool's idle timeout applies).
+func (s *Server) integrationCall(r *http.Request) (licensing.Actor, time.Duration, error) {
+	c := callerOf(r.Context())
+	a := c.actor
+	if c.token.Scope != store.ScopeIntegration {
+		return a, 0, nil
+	}
+	in, err := s.integrationOf(r, c.token)
+	if err != nil {
+		return a, 0, err
+	}
+	a.Integration = in.ID
+	return a, desk.HoldOf(in), nil
 }
 
 // checkOwnSession reads the session only when the caller is an integration,
@@ -117,7 +146,13 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ss, err := s.seats.StartSession(r.Context(), actorOf(r), user, in.Lazy)
+	// An integration's session is always lazy: it takes a seat only when a
+	// call needs one, held briefly (DESIGN §3.5).
+	a, _, err := s.integrationCall(r)
+	var ss licensing.Session
+	if err == nil {
+		ss, err = s.seats.StartSession(r.Context(), a, user, in.Lazy || a.Integration != "")
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -227,7 +262,19 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d, full, err := s.seats.Decide(r.Context(), actorOf(r), user, in.Capability, in.Session)
+	a, hold, err := s.integrationCall(r)
+	if err == nil && a.Integration != "" && in.Session != "" {
+		// Only a session the integration started: a person's own session
+		// would lease seats under the pool's idle timeout, not the hold.
+		if owner, ok := s.engine.SessionIntegration(in.Session); ok && owner != a.Integration {
+			err = licensing.FieldErrorf(licensing.CodeForbidden, "session", "an integration decides only in sessions it started")
+		}
+	}
+	var d licensing.Decision
+	var full *licensing.Error
+	if err == nil {
+		d, full, err = s.seats.DecideHeld(r.Context(), a, user, in.Capability, in.Session, hold)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

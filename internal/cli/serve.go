@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -29,6 +30,8 @@ type serveConfig struct {
 	// locations, OIDC redirects); trustProxy believes X-Forwarded-*.
 	baseURL    string
 	trustProxy bool
+	// maxBrowserSessions caps a person's live browser sessions.
+	maxBrowserSessions int
 	// oidc configures sign-in with an OpenID Connect provider; off while
 	// oidc.issuer is empty.
 	oidc oidcFlags
@@ -40,6 +43,7 @@ type serveConfig struct {
 func (c *serveConfig) register(fs interface {
 	StringVar(*string, string, string, string)
 	BoolVar(*bool, string, bool, string)
+	IntVar(*int, string, int, string)
 	DurationVar(*time.Duration, string, time.Duration, string)
 }, env Env) {
 	addr := env.Getenv("SEATKEEPER_ADDR")
@@ -57,6 +61,12 @@ func (c *serveConfig) register(fs interface {
 		"the public URL people and clients reach, e.g. https://seats.example.com: share links, SCIM locations, the OIDC redirect (env SEATKEEPER_BASE_URL; default: the request's own host)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", env.Getenv("SEATKEEPER_TRUST_PROXY") == "true",
 		"believe X-Forwarded-Proto and X-Forwarded-Host (only behind a proxy that sets them; env SEATKEEPER_TRUST_PROXY=true)")
+	maxSessions := signin.DefaultMaxSessions
+	if v, err := strconv.Atoi(env.Getenv("SEATKEEPER_MAX_BROWSER_SESSIONS")); err == nil && v > 0 {
+		maxSessions = v
+	}
+	fs.IntVar(&c.maxBrowserSessions, "max-browser-sessions", maxSessions,
+		"live browser sessions one person keeps; a sign-in past it ends their oldest (env SEATKEEPER_MAX_BROWSER_SESSIONS)")
 	c.oidc.register(fs, env)
 }
 
@@ -102,6 +112,12 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 	apiServer := api.New(svc, dsk, log)
 	apiServer.SetPublicURL(public)
 	auth := signin.New(st, svc, log)
+	switch {
+	case c.maxBrowserSessions < 0:
+		return fmt.Errorf("--max-browser-sessions must be at least 1")
+	case c.maxBrowserSessions > 0: // 0: the default
+		auth.SetMaxSessions(c.maxBrowserSessions)
+	}
 	opts := []web.Option{web.WithPublicURL(public)}
 	if c.oidc.issuer != "" {
 		if c.oidc.redirectURL == "" && public.Configured() {

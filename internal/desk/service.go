@@ -116,7 +116,8 @@ func (s *Service) authorizeIntegration(ctx context.Context, p Principal, capabil
 	if known {
 		// The person's own seat, outside any session of the integration's:
 		// a named seat, or a lease they hold in their own session.
-		call.Licensed = s.engine.Decide(p.User, capability, "").Allow
+		// The call keeps a lease it uses only for the integration's hold.
+		call.Licensed = s.engine.DecideHeld(p.User, capability, "", HoldOf(*in)).Allow
 	}
 	if call.Licensed {
 		return g, nil

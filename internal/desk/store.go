@@ -71,6 +71,8 @@ type Store interface {
 	IntegrationByToken(ctx context.Context, tokenID string) (Integration, error)
 	ListIntegrations(ctx context.Context) ([]Integration, error)
 	SetIntegrationMode(ctx context.Context, a licensing.Actor, key string, mode Mode) (Integration, error)
+	// UpdateIntegration changes its mode, seat hold or seat cap.
+	UpdateIntegration(ctx context.Context, a licensing.Actor, key string, u IntegrationUpdate) (Integration, error)
 	// DeleteIntegration revokes its token and removes it; its calls stay
 	// in the report.
 	DeleteIntegration(ctx context.Context, a licensing.Actor, key string) error

@@ -7,16 +7,24 @@ import "time"
 // (a lease's activity, a named seat's last use). The allow path takes no
 // lock and does not allocate; denials allocate their Missing list.
 func (e *Engine) Decide(userKey, capability, sessionID string) Decision {
-	return e.decide(userKey, capability, sessionID, true)
+	return e.decide(userKey, capability, sessionID, true, 0)
+}
+
+// DecideHeld answers as Decide for a call an integration makes on a
+// person's behalf: a lease it allows under is kept only until hold from now
+// (never extended to the pool's idle timeout), so an integration cannot keep
+// seats alive for people who are not present (DESIGN §3.5).
+func (e *Engine) DecideHeld(userKey, capability, sessionID string, hold time.Duration) Decision {
+	return e.decide(userKey, capability, sessionID, true, hold)
 }
 
 // Probe answers as Decide would without marking anything: for a page that
 // only asks what to show (a navigation entry), which is no use of a seat.
 func (e *Engine) Probe(userKey, capability, sessionID string) Decision {
-	return e.decide(userKey, capability, sessionID, false)
+	return e.decide(userKey, capability, sessionID, false, 0)
 }
 
-func (e *Engine) decide(userKey, capability, sessionID string, mark bool) Decision {
+func (e *Engine) decide(userKey, capability, sessionID string, mark bool, hold time.Duration) Decision {
 	c := e.catalog.Load()
 	cv, ok := c.caps[capability]
 	if !ok {
@@ -71,8 +79,15 @@ func (e *Engine) decide(userKey, capability, sessionID string, mark bool) Decisi
 	if !mark {
 		return Decision{Allow: true, Via: first, User: id}
 	}
-	for _, l := range used[:nUsed] {
-		l.touched.Store(clk.get().UnixNano())
+	if hold > 0 {
+		until := clk.get().Add(hold).UnixNano()
+		for _, l := range used[:nUsed] {
+			l.holdUntil(until)
+		}
+	} else {
+		for _, l := range used[:nUsed] {
+			l.touched.Store(clk.get().UnixNano())
+		}
 	}
 	// A named seat's last use: stored only when the coarse clock moved, so
 	// repeated decisions read a shared line and never write it.

@@ -2,7 +2,6 @@ package licensing
 
 import (
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,12 +36,32 @@ type leaseView struct {
 	// touched is the last activity seen by Decide (unix nanoseconds), flushed
 	// to the store in the background so the hot path never writes.
 	touched atomic.Int64
+	// held is the latest time an integration's call asked the lease be
+	// kept to (unix nanoseconds), flushed like touched.
+	held atomic.Int64
+}
+
+// carry keeps old's unflushed activity on its replacement.
+func (l *leaseView) carry(old *leaseView) {
+	l.touched.Store(old.touched.Load())
+	l.held.Store(old.held.Load())
+}
+
+// holdUntil raises held to until unless it is later already.
+func (l *leaseView) holdUntil(until int64) {
+	for {
+		old := l.held.Load()
+		if old >= until || l.held.CompareAndSwap(old, until) {
+			return
+		}
+	}
 }
 
 type sessionView struct {
-	id, user string
-	lazy     bool
-	active   bool
+	id, user    string
+	integration string // the integration that started it, "" if none
+	lazy        bool
+	active      bool
 }
 
 // Engine decides requests from an in-memory snapshot. Reads never lock: the
@@ -246,7 +265,7 @@ func carryTouches(old, v *personView) {
 	for _, ol := range old.leases {
 		for _, nl := range v.leases {
 			if nl.ID == ol.ID {
-				nl.touched.Store(ol.touched.Load())
+				nl.carry(ol)
 			}
 		}
 	}
@@ -298,7 +317,7 @@ func (e *Engine) PutSession(s Session) {
 		e.sessions.Delete(s.ID)
 		return
 	}
-	e.sessions.Put(s.ID, &sessionView{id: s.ID, user: s.User, lazy: s.Lazy, active: true})
+	e.sessions.Put(s.ID, &sessionView{id: s.ID, user: s.User, integration: s.Integration, lazy: s.Lazy, active: true})
 }
 
 // LoadSessions replaces every session at once.
@@ -306,14 +325,15 @@ func (e *Engine) LoadSessions(sessions []Session) {
 	all := make(map[string]*sessionView, len(sessions))
 	for _, s := range sessions {
 		if s.Active() {
-			all[s.ID] = &sessionView{id: s.ID, user: s.User, lazy: s.Lazy, active: true}
+			all[s.ID] = &sessionView{id: s.ID, user: s.User, integration: s.Integration, lazy: s.Lazy, active: true}
 		}
 	}
 	e.sessions.Replace(all)
 }
 
 // Resolve finds a person's id by id, user name, email, employee ID or
-// external ID (case-insensitive). It does not allocate on an exact match.
+// external ID, compared folded (FoldKey: case and width do not matter). It
+// does not allocate on an exact match.
 func (e *Engine) Resolve(key string) (string, bool) {
 	if _, ok := e.people.Get(key); ok {
 		return key, true
@@ -321,7 +341,7 @@ func (e *Engine) Resolve(key string) (string, bool) {
 	if id, ok := e.aliases.Get(key); ok {
 		return id, true
 	}
-	if lower := strings.ToLower(key); lower != key {
+	if lower := FoldKey(key); lower != key {
 		if id, ok := e.aliases.Get(lower); ok {
 			return id, true
 		}
@@ -360,10 +380,13 @@ func (e *Engine) User(key string) (User, bool) {
 // PeopleCount is the number of people known.
 func (e *Engine) PeopleCount() int { return e.people.Len() }
 
-// LeaseTouch is activity on a lease not yet written to the store.
+// LeaseTouch is activity on a lease not yet written to the store: At is a
+// person's own use (zero if none), HeldUntil the latest an integration's
+// call asked the lease be kept to (zero if none).
 type LeaseTouch struct {
-	Lease string
-	At    time.Time
+	Lease     string
+	At        time.Time
+	HeldUntil time.Time
 }
 
 // NamedUse is a decision allowed under a named seat, not yet flushed.
@@ -393,9 +416,18 @@ func (e *Engine) TakeTouches() []LeaseTouch {
 	var out []LeaseTouch
 	e.people.Range(func(_ string, v *personView) bool {
 		for _, l := range v.leases {
-			if t := l.touched.Swap(0); t != 0 {
-				out = append(out, LeaseTouch{Lease: l.ID, At: time.Unix(0, t)})
+			t, h := l.touched.Swap(0), l.held.Swap(0)
+			if t == 0 && h == 0 {
+				continue
 			}
+			lt := LeaseTouch{Lease: l.ID}
+			if t != 0 {
+				lt.At = time.Unix(0, t)
+			}
+			if h != 0 {
+				lt.HeldUntil = time.Unix(0, h)
+			}
+			out = append(out, lt)
 		}
 		return true
 	})
@@ -468,7 +500,7 @@ func (e *Engine) patchLeases(userID, leaseID string, l *Lease) {
 		nv := &leaseView{Lease: *l}
 		for _, lv := range old.leases {
 			if lv.ID == leaseID {
-				nv.touched.Store(lv.touched.Load())
+				nv.carry(lv)
 			}
 		}
 		next.leases = append(next.leases, nv)
@@ -492,6 +524,11 @@ func (e *Engine) Leases(key string) []Lease {
 				c.LastActivity = seen
 			}
 		}
+		if h := l.held.Load(); h != 0 {
+			if until := time.Unix(0, h); until.After(c.ExpiresAt) {
+				c.ExpiresAt = until
+			}
+		}
 		out = append(out, c)
 	}
 	return out
@@ -510,4 +547,14 @@ func (e *Engine) SessionUser(id string) (string, bool) {
 		return "", false
 	}
 	return s.user, true
+}
+
+// SessionIntegration returns the integration (id) that started a live
+// session, "" for a person's own.
+func (e *Engine) SessionIntegration(id string) (string, bool) {
+	s, ok := e.sessions.Get(id)
+	if !ok {
+		return "", false
+	}
+	return s.integration, true
 }

@@ -788,3 +788,37 @@ func TestDecideConcurrentWrites(t *testing.T) {
 		t.Errorf("decisions = %d, allows = %d, want both above 0", decisions.Load(), allows.Load())
 	}
 }
+
+// TestDecideHeld: an integration's call keeps a lease only to its hold from
+// now, never as a person's own activity (which the store extends by the
+// pool's idle timeout), and the later of two holds wins.
+func TestDecideHeld(t *testing.T) {
+	e, clk := newTestEngine(t)
+	t0 := clk.Now()
+	if d := e.DecideHeld("u-erin", "ticket.transition", "s-erin", time.Minute); !d.Allow {
+		t.Fatalf("DecideHeld(erin) = %+v, want allow", d)
+	}
+	clk.Set(t0.Add(10 * time.Second))
+	e.DecideHeld("u-erin", "ticket.update", "", 30*time.Second) // ends sooner than the first hold
+	got := e.TakeTouches()
+	if len(got) != 1 || got[0].Lease != "l-erin" || !got[0].At.IsZero() || !got[0].HeldUntil.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("TakeTouches = %+v, want l-erin held until %v and no own activity", got, t0.Add(time.Minute))
+	}
+	// Held and own activity are reported side by side; a rebuild keeps both.
+	e.DecideHeld("u-erin", "ticket.update", "", 2*time.Minute)
+	e.Decide("u-erin", "ticket.update", "s-erin")
+	e.PutPerson(testPeople()[4])
+	got = e.TakeTouches()
+	if len(got) != 1 || !got[0].At.Equal(t0.Add(10*time.Second)) || !got[0].HeldUntil.Equal(t0.Add(10*time.Second+2*time.Minute)) {
+		t.Errorf("TakeTouches = %+v, want own activity at %v and held until %v", got, t0.Add(10*time.Second), t0.Add(10*time.Second+2*time.Minute))
+	}
+	// A denied call holds nothing.
+	e.DecideHeld("u-erin", "nope.nope", "", time.Hour)
+	if got := e.TakeTouches(); len(got) != 0 {
+		t.Errorf("TakeTouches after a denial = %+v, want none", got)
+	}
+	allocs := testing.AllocsPerRun(1000, func() { e.DecideHeld("u-erin", "ticket.transition", "s-erin", time.Minute) })
+	if allocs != 0 {
+		t.Errorf("DecideHeld allocates %v times per run, want 0", allocs)
+	}
+}

@@ -32,6 +32,8 @@ const (
 	CodeMethodNotAllowed = "method_not_allowed"
 	// A body declared as something other than JSON on a JSON route (415).
 	CodeUnsupportedMedia = "unsupported_media_type"
+	// An integration already holds as many seats of a pool as it may (409).
+	CodeIntegrationCap = "integration_seat_cap"
 )
 
 // Error is the one error type that crosses package boundaries with a stable

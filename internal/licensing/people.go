@@ -53,6 +53,9 @@ func (u *User) Validate() error {
 	if strings.ContainsAny(u.UserName, " \t\r\n/") {
 		return FieldErrorf(CodeInvalid, "user_name", "user_name must not contain spaces or '/'")
 	}
+	if err := u.checkKeys(); err != nil {
+		return err
+	}
 	if u.Email != "" {
 		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
 			return FieldErrorf(CodeInvalid, "email", "email is not a valid address")
@@ -84,12 +87,12 @@ func (u *User) Validate() error {
 }
 
 // Aliases are the keys a person may be found by besides their id: user name,
-// email, employee ID and IdP external ID, lower-cased.
+// email, employee ID and IdP external ID, folded (FoldKey).
 func (u *User) Aliases() []string {
 	out := make([]string, 0, 4)
 	for _, a := range []string{u.UserName, u.Email, u.EmployeeID, u.ExternalID} {
 		if a != "" {
-			out = append(out, strings.ToLower(a))
+			out = append(out, FoldKey(a))
 		}
 	}
 	return out
@@ -131,12 +134,19 @@ type Lease struct {
 	ExpiresAt    time.Time
 	EndedAt      time.Time
 	EndReason    string
+	// Integration is the integration whose call took the lease ("" when the
+	// person took it): such a lease lives for Hold after its last use.
+	Integration string
+	Hold        time.Duration
 }
 
 // Lease end reasons, kept in history for the utilisation reports.
 const (
 	EndLogout      = "logout"
 	EndIdleTimeout = "idle_timeout"
+	// EndHoldExpired ends a seat an integration took, its hold after the
+	// last call having passed.
+	EndHoldExpired = "hold_expired"
 	EndRevoked     = "revoked"
 	EndAdmin       = "admin"
 	EndInactive    = "inactive"
@@ -153,7 +163,10 @@ type Session struct {
 	EndedAt   time.Time
 	EndReason string
 	Source    string
-	Leases    []Lease
+	// Integration is the integration that started the session ("" for a
+	// person's own): its leases are held only briefly and capped.
+	Integration string
+	Leases      []Lease
 }
 
 // Active reports whether the session has not ended.

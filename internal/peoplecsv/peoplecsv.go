@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/store"
@@ -199,7 +198,7 @@ func (im *Importer) fixManagers(ctx context.Context, pending []pendingManager, s
 	var lines []int
 	for _, p := range pending {
 		if im.DryRun || p.userID == "" {
-			if !seen.names[strings.ToLower(p.manager)] && !seen.employees[strings.ToLower(p.manager)] {
+			if !seen.names[licensing.FoldKey(p.manager)] && !seen.employees[licensing.FoldKey(p.manager)] {
 				st.Failed++
 				st.Errors = append(st.Errors, RowError{Line: p.line, Err: fmt.Errorf("manager %q not found", p.manager)})
 			}

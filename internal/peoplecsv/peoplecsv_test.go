@@ -251,3 +251,41 @@ func BenchmarkImport(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/took.Seconds(), "people/s")
 }
+
+// TestImportIdentityLookAlikes (issue 10, part 3): a row whose key holds an
+// invisible character fails on its line; a full-width or differently cased
+// key is the same person, in the store and within one file.
+func TestImportIdentityLookAlikes(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	st := importString(t, s, "user_name,email,employee_id\nagent@example.com,agent@example.com,E1\n")
+	if st.Created != 1 {
+		t.Fatalf("stats = %+v, want agent created", st)
+	}
+	agent, _ := s.GetUser(ctx, "agent@example.com")
+	in := "user_name,email,employee_id,department\n" +
+		"ａｇｅｎｔ@example.com,,,IT\n" + // full-width: agent, updated
+		"zed\u200b@example.com,,E9,\n" + // zero-width: refused
+		"kim@example.com,kim\u202e@example.com,E8,\n" + // bidi override: refused
+		"lee@example.com,,E7,\n" +
+		"LEE@EXAMPLE.COM,,,HR\n" // the same person twice in the file
+	st = importString(t, s, in)
+	if st.Updated != 1 || st.Created != 1 || st.Failed != 3 {
+		t.Errorf("stats = %+v (%v), want 1 updated, 1 created, 3 failed", st, st.Errors)
+	}
+	var lines []int
+	for _, e := range st.Errors {
+		lines = append(lines, e.Line)
+	}
+	slices.Sort(lines)
+	if !slices.Equal(lines, []int{3, 4, 6}) {
+		t.Errorf("failed lines = %v (%v), want 3, 4 and 6", lines, st.Errors)
+	}
+	got, err := s.GetUser(ctx, "agent@example.com")
+	if err != nil || got.ID != agent.ID || got.Department != "IT" {
+		t.Errorf("agent after the import = %+v, %v; want the same person, department IT", got, err)
+	}
+	if _, err := s.GetUser(ctx, "zed@example.com"); licensing.ErrorCode(err) != licensing.CodeNotFound {
+		t.Errorf("zed = %v, want not imported", err)
+	}
+}

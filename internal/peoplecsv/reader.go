@@ -208,13 +208,13 @@ func (s *seen) check(r Record) error {
 		m   map[string]bool
 	}{{"user_name", s.names}, {"external_id", s.externals}, {"employee_id", s.employees}}
 	for _, k := range keys {
-		v := strings.ToLower(r.values[k.col])
+		v := licensing.FoldKey(r.values[k.col])
 		if v != "" && k.m[v] {
 			return fmt.Errorf("%s %q is already on line %d", k.col, r.values[k.col], s.lines[k.col+"\x00"+v])
 		}
 	}
 	for _, k := range keys {
-		if v := strings.ToLower(r.values[k.col]); v != "" {
+		if v := licensing.FoldKey(r.values[k.col]); v != "" {
 			k.m[v] = true
 			s.lines[k.col+"\x00"+v] = r.Line
 		}

@@ -16,9 +16,11 @@ type Column struct {
 	// layout, for stores that keep times as text; otherwise they are
 	// passed as time.Time.
 	TimeFormat string
-	// Folded, if set, is a column holding lower(Name): case-insensitive
-	// comparisons use it, so an index on it serves them.
+	// Folded, if set, is a column holding Name folded by Fold (lower-cased
+	// when Fold is nil): case-insensitive comparisons use it, so an index on
+	// it serves them.
 	Folded string
+	Fold   func(string) string
 	// IntBool stores booleans as 0 and 1.
 	IntBool bool
 }
@@ -172,9 +174,13 @@ func (b *sqlBuilder) compare(col Column, c *Compare, r resolved) bool {
 			}
 		case TypeString, TypeReference, "":
 			if !r.caseExact() {
-				lhs, v = "lower("+name+")", strings.ToLower(v)
-				if col.Folded != "" {
-					lhs = col.Folded
+				switch {
+				case col.Folded != "" && col.Fold != nil:
+					lhs, v = col.Folded, col.Fold(v)
+				case col.Folded != "":
+					lhs, v = col.Folded, strings.ToLower(v)
+				default:
+					lhs, v = "lower("+name+")", strings.ToLower(v)
 				}
 			}
 			switch c.Op {

@@ -15,7 +15,7 @@ import (
 // for; the rest are matched in memory.
 var userColumns = map[string]scim.Column{
 	"id":              {Name: "id"},
-	"userName":        {Name: "user_name", Folded: "user_name_lower"},
+	"userName":        {Name: "user_name", Folded: "user_name_lower", Fold: licensing.FoldKey},
 	"externalId":      {Name: "external_id"},
 	"displayName":     {Name: "display_name"},
 	"userType":        {Name: "employee_type"},

@@ -157,7 +157,14 @@ func (s *Service) applyKey(ctx context.Context, k string) error {
 // request needs; a full pool is answered as a denial with the queue place.
 // Every denial is recorded for the reports.
 func (s *Service) Decide(ctx context.Context, a licensing.Actor, user, capability, session string) (licensing.Decision, *licensing.Error, error) {
-	d := s.Engine.Decide(user, capability, session)
+	return s.DecideHeld(ctx, a, user, capability, session, 0)
+}
+
+// DecideHeld is Decide for an integration's call: a lease it allows under
+// is kept only for hold after the call (0: as Decide), and a lease it takes
+// is the integration's, under its hold and seat cap.
+func (s *Service) DecideHeld(ctx context.Context, a licensing.Actor, user, capability, session string, hold time.Duration) (licensing.Decision, *licensing.Error, error) {
+	d := s.Engine.DecideHeld(user, capability, session, hold)
 	for i := 0; i < 4 && d.Reason == licensing.ReasonCheckoutRequired; i++ {
 		_, err := s.Store.Checkout(ctx, a, session, d.Checkout)
 		if e, ok := licensing.AsError(err); ok {
@@ -174,7 +181,7 @@ func (s *Service) Decide(ctx context.Context, a licensing.Actor, user, capabilit
 		if err != nil {
 			return d, nil, err
 		}
-		d = s.Engine.Decide(user, capability, session)
+		d = s.Engine.DecideHeld(user, capability, session, hold)
 	}
 	if !d.Allow {
 		who := d.User
@@ -230,7 +237,8 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 // Flush writes the activity the engine has seen (lease touches, named
-// seats' last use) now, as the background loop does every FlushEvery.
+// seats' last use) and the repeated denials counted, now, as the background
+// loop does every FlushEvery.
 func (s *Service) Flush(ctx context.Context) { s.flush(ctx) }
 
 func (s *Service) flush(ctx context.Context) {
@@ -244,6 +252,9 @@ func (s *Service) flush(ctx context.Context) {
 	}
 	if err := s.Store.RecordNamedUse(ctx, uses); err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Error("flush named seat use", "err", err)
+	}
+	if err := s.Store.FlushDenials(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Error("flush repeated denials", "err", err)
 	}
 }
 

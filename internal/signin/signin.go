@@ -28,7 +28,7 @@ type Store interface {
 	// Account returns a person (by id, user name, email or employee ID)
 	// and their password hash; not_found when either is missing.
 	Account(ctx context.Context, userKey string) (licensing.User, string, error)
-	CreateWebSession(ctx context.Context, a licensing.Actor, ws desk.WebSession) error
+	CreateWebSession(ctx context.Context, a licensing.Actor, ws desk.WebSession, keep int) error
 	// GetWebSession answers unauthorized for an unknown or expired session,
 	// or one whose person is inactive.
 	GetWebSession(ctx context.Context, idHash string) (desk.WebSession, error)
@@ -88,12 +88,23 @@ type Manager struct {
 	pruneMu   sync.Mutex
 	lastPrune time.Time
 	limits    *throttle
+	// maxSessions is the most live browser sessions one person keeps; a
+	// sign-in past it ends their oldest.
+	maxSessions int
 }
+
+// DefaultMaxSessions is how many live browser sessions a person keeps by
+// default: plenty for every device and browser, too few to pile up.
+const DefaultMaxSessions = 20
 
 // New returns a Manager.
 func New(st Store, seats Starter, log *slog.Logger) *Manager {
-	return &Manager{st: st, seats: seats, log: log, limits: newThrottle()}
+	return &Manager{st: st, seats: seats, log: log, limits: newThrottle(), maxSessions: DefaultMaxSessions}
 }
+
+// SetMaxSessions changes how many live browser sessions a person keeps
+// (at least 1).
+func (m *Manager) SetMaxSessions(n int) { m.maxSessions = max(1, n) }
 
 // SignIn checks a local password and starts a session. An unknown user, a
 // person without a local account and a wrong password are all answered
@@ -170,7 +181,7 @@ func (m *Manager) Start(ctx context.Context, a licensing.Actor, userID, method s
 	}
 	now := m.st.Now()
 	ws := desk.WebSession{ID: HashSecret(secret), User: sess.User, SeatSession: sess.ID, CSRF: csrf, Method: method, CreatedAt: now, ExpiresAt: now.Add(Lifetime)}
-	if err := m.st.CreateWebSession(ctx, a, ws); err != nil {
+	if err := m.st.CreateWebSession(ctx, a, ws, m.maxSessions); err != nil {
 		// Nothing carries the seat session now: end it rather than leave
 		// it to the idle sweep.
 		if eerr := m.st.EndSession(context.WithoutCancel(ctx), a, sess.ID, licensing.EndLogout); eerr != nil {

@@ -35,7 +35,7 @@ func newThrottle() *throttle {
 }
 
 func throttleKeys(userName, source string) (user, src string) {
-	return "u:" + strings.ToLower(strings.TrimSpace(userName)), "s:" + source
+	return "u:" + licensing.FoldKey(strings.TrimSpace(userName)), "s:" + source
 }
 
 // allow refuses a sign-in while its user name or source has failed too

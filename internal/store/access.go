@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
@@ -57,7 +56,7 @@ func (s *Store) AccessReview(ctx context.Context, f AccessFilter) ([]AccessRow, 
 	if limit <= 0 {
 		limit = math.MaxInt32
 	}
-	after := strings.ToLower(f.AfterUser)
+	after := licensing.FoldKey(f.AfterUser)
 	rows, err := s.readRows(ctx, accessQuery, f.UserID, f.UserID, f.Pool, f.Pool, f.SKU, f.SKU, f.State, f.State,
 		f.Source, f.Source, f.SourcePrefix, len(f.SourcePrefix), f.SourcePrefix, after, after, f.AfterPool, limit)
 	if err != nil {
@@ -94,7 +93,7 @@ func scanAccess(rows *sql.Rows) ([]AccessRow, error) {
 // access-review page in one query.
 func (s *Store) LiveLeasesOfUserNames(ctx context.Context, first, last string) ([]licensing.Lease, error) {
 	return s.listLeases(ctx, `ended_at = 0 AND user_id IN (SELECT id FROM users WHERE user_name_lower >= ? AND user_name_lower <= ?)`,
-		strings.ToLower(first), strings.ToLower(last))
+		licensing.FoldKey(first), licensing.FoldKey(last))
 }
 
 // StoredRule is a rule as last stored, deleted or not.

@@ -94,8 +94,10 @@ func (s *Store) Account(ctx context.Context, userKey string) (licensing.User, st
 }
 
 // CreateWebSession stores a signed-in person's browser session; ws.ID is
-// already the hash of the cookie's secret.
-func (s *Store) CreateWebSession(ctx context.Context, a licensing.Actor, ws desk.WebSession) error {
+// already the hash of the cookie's secret. When keep > 0 the person keeps
+// at most keep live sessions: the oldest beyond it end (their seat sessions
+// too), so a script signing in in a loop cannot pile them up.
+func (s *Store) CreateWebSession(ctx context.Context, a licensing.Actor, ws desk.WebSession, keep int) error {
 	if ws.ID == "" || ws.CSRF == "" || ws.Method == "" {
 		return licensing.Errorf(licensing.CodeInvalid, "a web session needs an id, a CSRF token and a method")
 	}
@@ -121,8 +123,54 @@ func (s *Store) CreateWebSession(ctx context.Context, a licensing.Actor, ws desk
 			}
 			return fmt.Errorf("store: create web session: %w", err)
 		}
-		return t.record(a, "signin", "user:"+u.UserName, "ok", "method="+ws.Method)
+		if err := t.record(a, "signin", "user:"+u.UserName, "ok", "method="+ws.Method); err != nil {
+			return err
+		}
+		if keep > 0 {
+			return t.capWebSessions(a, u, keep)
+		}
+		return nil
 	})
+}
+
+// capWebSessions ends the person's oldest live browser sessions beyond keep.
+func (t *tx) capWebSessions(a licensing.Actor, u licensing.User, keep int) error {
+	rows, err := t.query(`SELECT id_hash, seat_session, method FROM web_sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC, id_hash DESC`, u.ID, micro(t.now))
+	if err != nil {
+		return fmt.Errorf("store: web sessions: %w", err)
+	}
+	type old struct{ id, seat, method string }
+	var extra []old
+	for n := 0; rows.Next(); n++ {
+		var o old
+		if err := rows.Scan(&o.id, &o.seat, &o.method); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: web sessions: %w", err)
+		}
+		if n >= keep {
+			extra = append(extra, o)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, o := range extra {
+		if _, err := t.exec(`DELETE FROM web_sessions WHERE id_hash = ?`, o.id); err != nil {
+			return fmt.Errorf("store: end web session: %w", err)
+		}
+		if ss, err := t.session(o.seat); err == nil && ss.Active() {
+			if err := t.endSession(a, ss, licensing.EndLogout); err != nil {
+				return err
+			}
+		} else if err != nil && licensing.ErrorCode(err) != licensing.CodeNotFound {
+			return err
+		}
+		if err := t.record(a, "signout", "user:"+u.UserName, "session_cap", fmt.Sprintf("method=%s keep=%d", o.method, keep)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const webSessionSelect = `SELECT w.id_hash, w.user_id, COALESCE(u.user_name, ''), w.seat_session, w.csrf, w.method, w.created_at, w.expires_at

@@ -86,13 +86,13 @@ func (t *tx) matchPerson(r PersonRow) (licensing.User, Identity, bool, error) {
 		u, ident, err := findIdentity(t.queryRow, r.ID, t.s.d.ForUpdate)
 		return u, ident, err == nil, err
 	}
-	tries := []struct{ col, v string }{{"user_name_lower", r.UserName}, {"lower(external_id)", r.ExternalID}, {"lower(employee_id)", r.EmployeeID}}
+	tries := []struct{ col, v string }{{"user_name_lower", r.UserName}, {"external_id_lower", r.ExternalID}, {"employee_id_lower", r.EmployeeID}}
 	for _, k := range tries {
 		if strings.TrimSpace(k.v) == "" {
 			continue
 		}
 		var id string
-		err := t.queryRow(`SELECT id FROM users WHERE `+k.col+` = ? ORDER BY created_at LIMIT 1`, strings.ToLower(strings.TrimSpace(k.v))).Scan(&id)
+		err := t.queryRow(`SELECT id FROM users WHERE `+k.col+` = ? ORDER BY created_at LIMIT 1`, licensing.FoldKey(strings.TrimSpace(k.v))).Scan(&id)
 		if err == sql.ErrNoRows {
 			continue
 		}
@@ -121,8 +121,8 @@ func (t *tx) importPerson(a licensing.Actor, r PersonRow, res *PersonResult) err
 	}
 	if r.Manager != nil {
 		id.ManagerID = ""
-		if m := strings.ToLower(strings.TrimSpace(*r.Manager)); m != "" {
-			err := t.queryRow(`SELECT id FROM users WHERE user_name_lower = ? OR lower(employee_id) = ? ORDER BY created_at LIMIT 1`, m, m).Scan(&id.ManagerID)
+		if m := licensing.FoldKey(strings.TrimSpace(*r.Manager)); m != "" {
+			err := t.queryRow(`SELECT id FROM users WHERE user_name_lower = ? OR employee_id_lower = ? ORDER BY created_at LIMIT 1`, m, m).Scan(&id.ManagerID)
 			switch {
 			case err == sql.ErrNoRows:
 				id.ManagerID, res.ManagerMissing = oldID.ManagerID, true

@@ -175,7 +175,7 @@ func (t *tx) createIdentity(a licensing.Actor, u licensing.User, id Identity) (l
 	}
 	args := append([]any{u.ID}, userArgs(u)...)
 	args = append(args, micro(t.now), micro(t.now), id.GivenName, id.FamilyName, id.Organization, id.Division, id.ManagerID, emailsJSON(id.Emails), extra, id.Version)
-	res, err := t.exec(`INSERT INTO users (id, user_name, user_name_lower, display_name, email, email_lower, employee_id, external_id, job_code, department, cost_center, employee_type, groups, kind, active, created_at, updated_at, `+identityCols+`) VALUES (`+placeholders(25)+`) ON CONFLICT DO NOTHING`, args...)
+	res, err := t.exec(`INSERT INTO users (id, `+userWriteCols+`, created_at, updated_at, `+identityCols+`) VALUES (`+placeholders(27)+`) ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
 		return u, id, fmt.Errorf("store: create user: %w", err)
 	}
@@ -239,7 +239,7 @@ func (t *tx) updateUserRow(a licensing.Actor, old, u licensing.User, id *Identit
 		}
 	}
 	args := append(userArgs(u), micro(t.now))
-	q := `UPDATE users SET user_name = ?, user_name_lower = ?, display_name = ?, email = ?, email_lower = ?, employee_id = ?, external_id = ?, job_code = ?, department = ?, cost_center = ?, employee_type = ?, groups = ?, kind = ?, active = ?, updated_at = ?`
+	q := `UPDATE users SET ` + strings.Join(strings.Split(userWriteCols, ", "), " = ?, ") + ` = ?, updated_at = ?`
 	if id != nil {
 		extra, err := extraJSON(id.Extra)
 		if err != nil {

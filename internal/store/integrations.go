@@ -12,15 +12,16 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
-const integrationSelect = `SELECT i.id, i.name, i.mode, i.user_id, COALESCE(u.user_name, ''), i.token_id, i.created_at, i.updated_at
+const integrationSelect = `SELECT i.id, i.name, i.mode, i.user_id, COALESCE(u.user_name, ''), i.token_id, i.hold_ms, i.max_seats, i.created_at, i.updated_at
 	FROM integrations i LEFT JOIN users u ON u.id = i.user_id`
 
 func scanIntegration(r rowScanner) (desk.Integration, error) {
 	var in desk.Integration
 	var mode string
-	var created, updated int64
-	err := r.Scan(&in.ID, &in.Name, &mode, &in.User, &in.UserName, &in.Token, &created, &updated)
+	var hold, created, updated int64
+	err := r.Scan(&in.ID, &in.Name, &mode, &in.User, &in.UserName, &in.Token, &hold, &in.MaxSeats, &created, &updated)
 	in.Mode, in.CreatedAt, in.UpdatedAt = desk.Mode(mode), fromMicro(created), fromMicro(updated)
+	in.Hold = time.Duration(hold) * time.Millisecond
 	return in, err
 }
 
@@ -72,7 +73,7 @@ func (s *Store) CreateIntegration(ctx context.Context, a licensing.Actor, name s
 		if err != nil {
 			return err
 		}
-		in = desk.Integration{ID: newID("int"), Name: name, Mode: mode, User: u.ID, UserName: u.UserName, Token: tok.ID, CreatedAt: t.now, UpdatedAt: t.now}
+		in = desk.Integration{ID: newID("int"), Name: name, Mode: mode, User: u.ID, UserName: u.UserName, Token: tok.ID, Hold: desk.DefaultHold, CreatedAt: t.now, UpdatedAt: t.now}
 		if _, err := t.exec(`INSERT INTO integrations (id, name, name_lower, mode, user_id, token_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			in.ID, in.Name, name, string(mode), u.ID, tok.ID, micro(t.now), micro(t.now)); err != nil {
 			if t.s.d.IsUnique(err) {
@@ -130,7 +131,7 @@ func (t *tx) serviceAccount(name string) (licensing.User, error) {
 	}
 	args := append([]any{u.ID}, userArgs(u)...)
 	args = append(args, micro(t.now), micro(t.now))
-	if _, err := t.exec(`INSERT INTO users (id, user_name, user_name_lower, display_name, email, email_lower, employee_id, external_id, job_code, department, cost_center, employee_type, groups, kind, active, created_at, updated_at) VALUES (`+placeholders(17)+`)`, args...); err != nil {
+	if _, err := t.exec(`INSERT INTO users (id, `+userWriteCols+`, created_at, updated_at) VALUES (`+placeholders(19)+`)`, args...); err != nil {
 		if t.s.d.IsUnique(err) {
 			return u, licensing.FieldErrorf(licensing.CodeConflict, "name", "user name %q is taken by another account", name)
 		}
@@ -178,23 +179,7 @@ func (s *Store) ListIntegrations(ctx context.Context) ([]desk.Integration, error
 // SetIntegrationMode changes what an integration's unlicensed fulfiller
 // calls do.
 func (s *Store) SetIntegrationMode(ctx context.Context, a licensing.Actor, key string, mode desk.Mode) (desk.Integration, error) {
-	if !mode.Valid() {
-		return desk.Integration{}, licensing.FieldErrorf(licensing.CodeInvalid, "mode", "mode must be enforce, propose or monitor")
-	}
-	var in desk.Integration
-	err := s.write(ctx, func(t *tx) error {
-		old, err := t.lockIntegration(key)
-		if err != nil {
-			return err
-		}
-		if _, err := t.exec(`UPDATE integrations SET mode = ?, updated_at = ? WHERE id = ?`, string(mode), micro(t.now), old.ID); err != nil {
-			return fmt.Errorf("store: integration mode: %w", err)
-		}
-		in = old
-		in.Mode, in.UpdatedAt = mode, t.now
-		return t.record(a, "integration.mode", "integration:"+in.Name, "ok", fmt.Sprintf("from=%s to=%s", old.Mode, mode))
-	})
-	return in, err
+	return s.UpdateIntegration(ctx, a, key, desk.IntegrationUpdate{Mode: &mode})
 }
 
 // lockIntegration finds a live integration and locks its row.
@@ -276,97 +261,4 @@ func (s *Store) RecordCall(ctx context.Context, by desk.By) error {
 		}
 		return t.denial(by.Actor, acting, "", c.Capability, licensing.CodeMultiplexingBlocked)
 	})
-}
-
-// MultiplexingReport sums the integrations' calls in [from, to): every live
-// integration, and deleted ones that called in the period.
-func (s *Store) MultiplexingReport(ctx context.Context, from, to time.Time) (desk.MultiplexingReport, error) {
-	r := desk.MultiplexingReport{From: from, To: to, Integrations: []desk.Usage{}}
-	f, tt := micro(from), micro(to)
-	rows, err := s.readRows(ctx, `SELECT i.id, i.name, i.mode, count(c.id),
-		count(DISTINCT CASE WHEN c.acting_user <> '' THEN c.acting_user WHEN c.id IS NOT NULL THEN 'raw:' || c.acting_raw END),
-		COALESCE(SUM(CASE WHEN c.fulfiller = 1 AND c.licensed = 1 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN c.fulfiller = 1 AND c.licensed = 0 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN c.outcome = 'blocked' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN c.outcome = 'proposed' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN c.outcome = 'flagged' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN c.id IS NOT NULL AND c.acting_user = '' THEN 1 ELSE 0 END), 0)
-		FROM integrations i LEFT JOIN integration_calls c ON c.integration_id = i.id AND c.at >= ? AND c.at < ?
-		GROUP BY i.id, i.name, i.name_lower, i.mode, i.deleted_at
-		HAVING i.deleted_at = 0 OR count(c.id) > 0
-		ORDER BY i.name_lower, i.id`, f, tt)
-	if err != nil {
-		return r, fmt.Errorf("store: multiplexing report: %w", err)
-	}
-	for rows.Next() {
-		var u desk.Usage
-		var mode string
-		if err := rows.Scan(&u.Integration, &u.Name, &mode, &u.Actions, &u.DistinctActing, &u.LicensedActions, &u.UnlicensedActions, &u.Blocked, &u.Proposed, &u.Flagged, &u.UnknownActing); err != nil {
-			rows.Close()
-			return r, fmt.Errorf("store: multiplexing report: %w", err)
-		}
-		u.Mode, u.UnknownValues, u.TopOffenders = desk.Mode(mode), []string{}, []desk.Offender{}
-		r.Integrations = append(r.Integrations, u)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return r, fmt.Errorf("store: multiplexing report: %w", err)
-	}
-	for i := range r.Integrations {
-		u := &r.Integrations[i]
-		if u.UnknownActing > 0 {
-			if u.UnknownValues, err = s.unknownActing(ctx, u.Integration, f, tt); err != nil {
-				return r, err
-			}
-		}
-		if u.UnlicensedActions > 0 {
-			if u.TopOffenders, err = s.topOffenders(ctx, u.Integration, f, tt); err != nil {
-				return r, err
-			}
-		}
-	}
-	r.ServiceSeats, err = s.listMembers(ctx, `u.kind = ? AND m.state = ? AND m.pool_id IN (SELECT p.id FROM pools p JOIN skus k ON k.key = p.sku WHERE k.tier IN (?, ?))`,
-		string(licensing.KindService), licensing.MemberActive, string(licensing.TierFulfiller), string(licensing.TierModule))
-	return r, err
-}
-
-// unknownActing lists the first 20 distinct acting values that matched
-// nobody.
-func (s *Store) unknownActing(ctx context.Context, integration string, from, to int64) ([]string, error) {
-	rows, err := s.readRows(ctx, `SELECT DISTINCT acting_raw FROM integration_calls WHERE integration_id = ? AND at >= ? AND at < ? AND acting_user = '' ORDER BY acting_raw LIMIT 20`, integration, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("store: unknown acting users: %w", err)
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("store: unknown acting users: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-// topOffenders names the five acting people (or unknown values) with the
-// most unlicensed fulfiller actions.
-func (s *Store) topOffenders(ctx context.Context, integration string, from, to int64) ([]desk.Offender, error) {
-	rows, err := s.readRows(ctx, `SELECT c.acting_user, CASE WHEN c.acting_user = '' THEN c.acting_raw ELSE COALESCE(u.user_name, c.acting_user) END, count(*)
-		FROM integration_calls c LEFT JOIN users u ON u.id = c.acting_user
-		WHERE c.integration_id = ? AND c.at >= ? AND c.at < ? AND c.fulfiller = 1 AND c.licensed = 0
-		GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT 5`, integration, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("store: top offenders: %w", err)
-	}
-	defer rows.Close()
-	out := []desk.Offender{}
-	for rows.Next() {
-		var o desk.Offender
-		if err := rows.Scan(&o.User, &o.Name, &o.Unlicensed); err != nil {
-			return nil, fmt.Errorf("store: top offenders: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }

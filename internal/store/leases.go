@@ -11,13 +11,14 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
-const leaseCols = `id, pool_id, user_id, slot, overdraft, started_at, last_activity, expires_at, ended_at, end_reason`
+const leaseCols = `id, pool_id, user_id, slot, overdraft, started_at, last_activity, expires_at, ended_at, end_reason, integration_id, hold_ms`
 
 func scanLease(r rowScanner) (licensing.Lease, error) {
 	var l licensing.Lease
-	var started, act, exp, ended int64
-	err := r.Scan(&l.ID, &l.Pool, &l.User, &l.Slot, &l.Overdraft, &started, &act, &exp, &ended, &l.EndReason)
+	var started, act, exp, ended, hold int64
+	err := r.Scan(&l.ID, &l.Pool, &l.User, &l.Slot, &l.Overdraft, &started, &act, &exp, &ended, &l.EndReason, &l.Integration, &hold)
 	l.StartedAt, l.LastActivity, l.ExpiresAt, l.EndedAt = fromMicro(started), fromMicro(act), fromMicro(exp), fromMicro(ended)
+	l.Hold = time.Duration(hold) * time.Millisecond
 	return l, err
 }
 
@@ -59,8 +60,9 @@ func maxedOut(pool string, position, retry int, why string) *licensing.Error {
 
 // checkout gives u a lease in pool p for session sid, reusing the person's
 // existing lease (one per person per pool). A nil lease with a *Error means
-// the pool is full; the caller records the refusal.
-func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid string) (licensing.Lease, error) {
+// the pool is full; the caller records the refusal. via is the integration
+// whose session this is, nil for the person's own.
+func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid string, via *seatHold) (licensing.Lease, error) {
 	now := t.now
 	if !p.ValidAt(now) {
 		return licensing.Lease{}, licensing.FieldErrorf(licensing.CodeNoLicence, "pool", "pool %q is outside its validity dates", p.ID)
@@ -69,8 +71,12 @@ func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid
 	// ended_at, so a new session never links to a lease that just ended.
 	l, err := scanLease(t.queryRow(`SELECT `+leaseCols+` FROM leases WHERE pool_id = ? AND user_id = ? AND ended_at = 0`+t.s.d.ForUpdate, p.ID, u.ID))
 	if err == nil {
-		l.LastActivity, l.ExpiresAt = now, now.Add(p.IdleTimeout)
-		if _, err := t.exec(`UPDATE leases SET last_activity = ?, expires_at = ?, logout_at = 0 WHERE id = ? AND ended_at = 0`, micro(now), micro(l.ExpiresAt), l.ID); err != nil {
+		if via != nil {
+			return l, t.reuseHeld(l, via, sid)
+		}
+		// The person's own use: a seat an integration took becomes theirs.
+		l.LastActivity, l.ExpiresAt, l.Integration, l.Hold = now, now.Add(p.IdleTimeout), "", 0
+		if _, err := t.exec(`UPDATE leases SET last_activity = ?, expires_at = ?, logout_at = 0, integration_id = '', hold_ms = 0 WHERE id = ? AND ended_at = 0`, micro(now), micro(l.ExpiresAt), l.ID); err != nil {
 			return l, fmt.Errorf("store: reuse lease: %w", err)
 		}
 		t.leaseChanged(l, false)
@@ -88,6 +94,11 @@ func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid
 	}
 	if err := t.checkLimits(p, u); err != nil {
 		return l, err
+	}
+	if via != nil {
+		if err := t.checkIntegrationCap(p, via); err != nil {
+			return l, err
+		}
 	}
 	if p.Queue != nil {
 		if err := t.checkQueue(p, u); err != nil {
@@ -109,8 +120,11 @@ func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid
 		now = freed
 	}
 	l = licensing.Lease{ID: id, Pool: p.ID, User: u.ID, Slot: slot, Overdraft: overdraft, StartedAt: now, LastActivity: now, ExpiresAt: now.Add(p.IdleTimeout)}
-	if _, err := t.exec(`INSERT INTO leases (id, pool_id, user_id, slot, overdraft, started_at, last_activity, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		l.ID, l.Pool, l.User, l.Slot, b2i(l.Overdraft), micro(now), micro(now), micro(l.ExpiresAt)); err != nil {
+	if via != nil {
+		l.Integration, l.Hold, l.ExpiresAt = via.id, via.hold, now.Add(via.hold)
+	}
+	if _, err := t.exec(`INSERT INTO leases (id, pool_id, user_id, slot, overdraft, started_at, last_activity, expires_at, integration_id, hold_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.ID, l.Pool, l.User, l.Slot, b2i(l.Overdraft), micro(now), micro(now), micro(l.ExpiresAt), l.Integration, l.Hold.Milliseconds()); err != nil {
 		if t.s.d.IsUnique(err) {
 			// Another session of the person took the lease a moment ago:
 			// run the transaction again and it will reuse that lease.
@@ -127,6 +141,9 @@ func (t *tx) checkout(a licensing.Actor, p licensing.Pool, u licensing.User, sid
 	detail := fmt.Sprintf("lease=%s slot=%d", l.ID, l.Slot)
 	if overdraft {
 		detail += " overdraft=true"
+	}
+	if via != nil {
+		detail += fmt.Sprintf(" integration=%s hold=%s", via.name, via.hold)
 	}
 	if err := t.record(a, "lease.start", "pool:"+p.ID+"/user:"+u.UserName, ifElse(overdraft, "overdraft", "ok"), detail); err != nil {
 		return l, err
@@ -367,6 +384,11 @@ func (s *Store) EndLease(ctx context.Context, a licensing.Actor, leaseID string)
 // StartSession opens a session for a person and takes a lease in each pool
 // (none when lazy). When a pool is full nothing is kept but the refusal.
 func (s *Store) StartSession(ctx context.Context, a licensing.Actor, userKey string, lazy bool, pools []string) (licensing.Session, error) {
+	if a.Integration != "" {
+		// An integration's session takes seats only as its calls need them
+		// (DESIGN §3.5): never all of the person's pools up front.
+		lazy, pools = true, nil
+	}
 	var sess licensing.Session
 	err := s.write(ctx, func(t *tx) error {
 		// A share lock on the person: a deactivation (which locks the row for
@@ -382,13 +404,13 @@ func (s *Store) StartSession(ctx context.Context, a licensing.Actor, userKey str
 		var full *licensing.Error
 		var fullPool licensing.Pool
 		run := func() error {
-			sess = licensing.Session{ID: newID("ses"), User: u.ID, Lazy: lazy, StartedAt: t.now, LastSeen: t.now, Source: a.Source, Leases: []licensing.Lease{}}
+			sess = licensing.Session{ID: newID("ses"), User: u.ID, Lazy: lazy, StartedAt: t.now, LastSeen: t.now, Source: a.Source, Integration: a.Integration, Leases: []licensing.Lease{}}
 			for _, id := range pools {
 				p, err := t.pool(id, false)
 				if err != nil {
 					return err
 				}
-				l, err := t.checkout(a, p, u, sess.ID)
+				l, err := t.checkout(a, p, u, sess.ID, nil)
 				if e, ok := licensing.AsError(err); ok && e.Code == licensing.CodeMaxedOut {
 					full, fullPool = e, p
 				}
@@ -399,12 +421,16 @@ func (s *Store) StartSession(ctx context.Context, a licensing.Actor, userKey str
 			}
 			// The session row comes after the checkouts: a refused first
 			// checkout has written nothing, so one pool needs no savepoint.
-			if _, err := t.exec(`INSERT INTO sessions (id, user_id, lazy, started_at, last_seen, source) VALUES (?, ?, ?, ?, ?, ?)`,
-				sess.ID, u.ID, b2i(lazy), micro(t.now), micro(t.now), a.Source); err != nil {
+			if _, err := t.exec(`INSERT INTO sessions (id, user_id, lazy, started_at, last_seen, source, integration_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				sess.ID, u.ID, b2i(lazy), micro(t.now), micro(t.now), a.Source, a.Integration); err != nil {
 				return fmt.Errorf("store: insert session: %w", err)
 			}
 			t.sessionChanged(sess)
-			return t.record(a, "session.start", "user:"+u.UserName, "ok", fmt.Sprintf("session=%s lazy=%t leases=%d", sess.ID, lazy, len(sess.Leases)))
+			detail := fmt.Sprintf("session=%s lazy=%t leases=%d", sess.ID, lazy, len(sess.Leases))
+			if a.Integration != "" {
+				detail += " integration=" + a.Integration
+			}
+			return t.record(a, "session.start", "user:"+u.UserName, "ok", detail)
 		}
 		if len(pools) > 1 {
 			err = t.attempt(run) // undo the leases already taken when a later pool is full
@@ -439,8 +465,14 @@ func (s *Store) Checkout(ctx context.Context, a licensing.Actor, sessionID, pool
 		if err != nil {
 			return err
 		}
+		var via *seatHold
+		if sess.Integration != "" {
+			if via, err = t.integrationHold(sess.Integration); err != nil {
+				return err
+			}
+		}
 		// A refused checkout writes nothing, so no savepoint is needed.
-		l, err = t.checkout(a, p, u, sessionID)
+		l, err = t.checkout(a, p, u, sessionID, via)
 		if e, ok := licensing.AsError(err); ok && e.Code == licensing.CodeMaxedOut {
 			return t.refuseCheckout(a, p, u, e)
 		}
@@ -449,12 +481,12 @@ func (s *Store) Checkout(ctx context.Context, a licensing.Actor, sessionID, pool
 	return l, err
 }
 
-const sessionCols = `id, user_id, lazy, started_at, last_seen, ended_at, end_reason, source`
+const sessionCols = `id, user_id, lazy, started_at, last_seen, ended_at, end_reason, source, integration_id`
 
 func scanSession(r rowScanner) (licensing.Session, error) {
 	var ss licensing.Session
 	var started, seen, ended int64
-	err := r.Scan(&ss.ID, &ss.User, &ss.Lazy, &started, &seen, &ended, &ss.EndReason, &ss.Source)
+	err := r.Scan(&ss.ID, &ss.User, &ss.Lazy, &started, &seen, &ended, &ss.EndReason, &ss.Source, &ss.Integration)
 	ss.StartedAt, ss.LastSeen, ss.EndedAt = fromMicro(started), fromMicro(seen), fromMicro(ended)
 	return ss, err
 }
@@ -539,6 +571,11 @@ func (s *Store) Heartbeat(ctx context.Context, sessionID string) (licensing.Sess
 		if _, err := t.exec(`UPDATE sessions SET last_seen = ? WHERE id = ?`, micro(t.now), sessionID); err != nil {
 			return err
 		}
+		if ss.Integration != "" {
+			// An integration's heartbeat keeps its session open, never a
+			// seat: seats live only as long as its calls need them.
+			return nil
+		}
 		_, err = t.exec(`UPDATE leases SET last_activity = ?, expires_at = ? + (SELECT idle_timeout_ms FROM pools WHERE pools.id = leases.pool_id) * 1000
 			WHERE ended_at = 0 AND logout_at = 0 AND id IN (SELECT lease_id FROM session_leases WHERE session_id = ?)`, micro(t.now), micro(t.now), sessionID)
 		if err != nil {
@@ -561,21 +598,40 @@ func (s *Store) TouchLeases(ctx context.Context, touches []licensing.LeaseTouch)
 	}
 	return s.write(ctx, func(t *tx) error {
 		for _, tc := range touches {
-			at := micro(tc.At)
-			var user string
-			err := t.queryRow(`UPDATE leases SET last_activity = ?, expires_at = ? + (SELECT idle_timeout_ms FROM pools WHERE pools.id = leases.pool_id) * 1000
-				WHERE id = ? AND ended_at = 0 AND logout_at = 0 AND last_activity < ? RETURNING user_id`, at, at, tc.Lease, at).Scan(&user)
-			if err == sql.ErrNoRows {
-				continue
+			if !tc.At.IsZero() {
+				// A seat an integration took lives for its hold after use,
+				// any other for the pool's idle timeout.
+				at := micro(tc.At)
+				if err := t.touchLease(`UPDATE leases SET last_activity = ?, expires_at = ? + CASE WHEN hold_ms > 0 THEN hold_ms ELSE (SELECT idle_timeout_ms FROM pools WHERE pools.id = leases.pool_id) END * 1000
+				WHERE id = ? AND ended_at = 0 AND logout_at = 0 AND last_activity < ? RETURNING user_id`, at, at, tc.Lease, at); err != nil {
+					return err
+				}
 			}
-			if err != nil {
-				return fmt.Errorf("store: touch lease: %w", err)
+			if !tc.HeldUntil.IsZero() {
+				// An integration's call keeps the seat to its hold at most.
+				until := micro(tc.HeldUntil)
+				if err := t.touchLease(`UPDATE leases SET expires_at = ? WHERE id = ? AND ended_at = 0 AND expires_at < ? RETURNING user_id`, until, tc.Lease, until); err != nil {
+					return err
+				}
 			}
-			// The engine checks expiry, so it must see the extension.
-			t.changed(PersonKey(user))
 		}
 		return nil
 	})
+}
+
+// touchLease runs one lease extension; the engine checks expiry, so it
+// must see one that moved.
+func (t *tx) touchLease(q string, args ...any) error {
+	var user string
+	err := t.queryRow(q, args...).Scan(&user)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: touch lease: %w", err)
+	}
+	t.changed(PersonKey(user))
+	return nil
 }
 
 // EndSession logs a session out; its leases return unless another session
@@ -612,19 +668,19 @@ func (t *tx) endSessionLeases(a licensing.Actor, ss licensing.Session, reason st
 	// (and both keep the seat), and a login reusing a lease must not link to
 	// one this logout is ending. The count runs after the lock, so it sees
 	// whatever the transaction we waited for committed.
-	rows, err := t.query(`SELECT l.id, l.pool_id FROM leases l WHERE l.ended_at = 0 AND l.id IN (SELECT lease_id FROM session_leases WHERE session_id = ?) ORDER BY l.id`+t.s.d.ForUpdate, ss.ID)
+	rows, err := t.query(`SELECT l.id, l.pool_id, l.integration_id FROM leases l WHERE l.ended_at = 0 AND l.id IN (SELECT lease_id FROM session_leases WHERE session_id = ?) ORDER BY l.id`+t.s.d.ForUpdate, ss.ID)
 	if err != nil {
 		return fmt.Errorf("store: session leases: %w", err)
 	}
 	type item struct {
-		id, pool string
-		linger   int64
-		others   int
+		id, pool, integration string
+		linger                int64
+		others                int
 	}
 	var items []item
 	for rows.Next() {
 		var it item
-		if err := rows.Scan(&it.id, &it.pool); err != nil {
+		if err := rows.Scan(&it.id, &it.pool, &it.integration); err != nil {
 			rows.Close()
 			return err
 		}
@@ -636,7 +692,9 @@ func (t *tx) endSessionLeases(a licensing.Actor, ss licensing.Session, reason st
 	}
 	for i := range items {
 		it := &items[i]
-		if err := t.queryRow(`SELECT (SELECT count(*) FROM session_leases o JOIN sessions os ON os.id = o.session_id WHERE o.lease_id = ? AND os.ended_at = 0),
+		// Only the person's own sessions keep a seat on: an integration's
+		// session linked to it must not hold it after the person left.
+		if err := t.queryRow(`SELECT (SELECT count(*) FROM session_leases o JOIN sessions os ON os.id = o.session_id WHERE o.lease_id = ? AND os.ended_at = 0 AND os.integration_id = ''),
 			(SELECT linger_ms FROM pools WHERE id = ?)`, it.id, it.pool).Scan(&it.others, &it.linger); err != nil {
 			return fmt.Errorf("store: lease sessions: %w", err)
 		}
@@ -645,7 +703,9 @@ func (t *tx) endSessionLeases(a licensing.Actor, ss licensing.Session, reason st
 		switch {
 		case it.others > 0:
 			// Another tab or device of the person still works on this seat.
-		case it.linger > 0 && reason == licensing.EndLogout:
+		case it.linger > 0 && reason == licensing.EndLogout && it.integration == "":
+			// A seat an integration took returns at once: its person never
+			// logged in, so there is no return to linger for.
 			if _, err := t.exec(`UPDATE leases SET logout_at = ?, expires_at = ? WHERE id = ?`, micro(t.now), micro(t.now)+it.linger*1000, it.id); err != nil {
 				return err
 			}
@@ -711,18 +771,18 @@ func (s *Store) Sweep(ctx context.Context, sessionIdle time.Duration) (int, erro
 	ended := 0
 	err := s.write(ctx, func(t *tx) error {
 		ended = 0
-		rows, err := t.query(`SELECT id, logout_at FROM leases WHERE ended_at = 0 AND expires_at <= ? ORDER BY expires_at LIMIT 1000`, micro(t.now))
+		rows, err := t.query(`SELECT id, logout_at, integration_id FROM leases WHERE ended_at = 0 AND expires_at <= ? ORDER BY expires_at LIMIT 1000`, micro(t.now))
 		if err != nil {
 			return fmt.Errorf("store: sweep: %w", err)
 		}
 		type item struct {
-			id     string
-			logout int64
+			id, integration string
+			logout          int64
 		}
 		var items []item
 		for rows.Next() {
 			var it item
-			if err := rows.Scan(&it.id, &it.logout); err != nil {
+			if err := rows.Scan(&it.id, &it.logout, &it.integration); err != nil {
 				rows.Close()
 				return err
 			}
@@ -731,7 +791,14 @@ func (s *Store) Sweep(ctx context.Context, sessionIdle time.Duration) (int, erro
 		rows.Close()
 		sys := licensing.System("sweeper")
 		for _, it := range items {
-			if err := t.endLeaseIf(sys, it.id, ifElse(it.logout != 0, licensing.EndLogout, licensing.EndIdleTimeout), true); err != nil {
+			reason := licensing.EndIdleTimeout
+			switch {
+			case it.logout != 0:
+				reason = licensing.EndLogout
+			case it.integration != "":
+				reason = licensing.EndHoldExpired
+			}
+			if err := t.endLeaseIf(sys, it.id, reason, true); err != nil {
 				return err
 			}
 			ended++

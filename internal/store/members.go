@@ -10,7 +10,12 @@ import (
 )
 
 func (s *Store) listMembers(ctx context.Context, where string, args ...any) ([]licensing.Member, error) {
-	rows, err := s.readRows(ctx, (`SELECT m.pool_id, m.user_id, u.user_name, m.source, m.state, m.reason, m.granted_by, m.since,
+	return listMembersIn(func(q string, args ...any) (*sql.Rows, error) { return s.readRows(ctx, q, args...) }, where, args...)
+}
+
+// listMembersIn is listMembers on any reader (a read transaction's query).
+func listMembersIn(query func(q string, args ...any) (*sql.Rows, error), where string, args ...any) ([]licensing.Member, error) {
+	rows, err := query((`SELECT m.pool_id, m.user_id, u.user_name, m.source, m.state, m.reason, m.granted_by, m.since,
 		COALESCE((SELECT MAX(l.started_at) FROM leases l WHERE l.user_id = m.user_id AND l.pool_id = m.pool_id), 0) FROM members m JOIN users u ON u.id = m.user_id WHERE m.revoked_at = 0 AND ` + where + ` ORDER BY m.pool_id, u.user_name_lower`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list members: %w", err)
@@ -167,25 +172,4 @@ func (t *tx) revokeMember(a licensing.Actor, poolID, userID, reason string, quie
 	}
 	t.changed(PersonKey(userID))
 	return t.record(a, "seat.revoke", "pool:"+poolID+"/user:"+t.userName(userID), "ok", "reason="+reason)
-}
-
-// denial records a refused request for the reports and the audit log.
-func (t *tx) denial(a licensing.Actor, userID, poolID, capability, reason string) error {
-	if _, err := t.exec(`INSERT INTO denials (at, user_id, pool_id, capability, reason, actor) VALUES (?, ?, ?, ?, ?, ?)`,
-		micro(t.now), userID, poolID, capability, reason, a.Name); err != nil {
-		return fmt.Errorf("store: denial: %w", err)
-	}
-	subject := "user:" + t.userName(userID)
-	if poolID != "" {
-		subject = "pool:" + poolID + "/" + subject
-	}
-	if capability != "" {
-		subject += "/capability:" + capability
-	}
-	return t.record(a, "decision.deny", subject, reason, "")
-}
-
-// RecordDenial stores a denial decided by the engine.
-func (s *Store) RecordDenial(ctx context.Context, a licensing.Actor, userID, poolID, capability, reason string) error {
-	return s.write(ctx, func(t *tx) error { return t.denial(a, userID, poolID, capability, reason) })
 }

@@ -81,6 +81,11 @@ func (s *Store) applyMigration(ctx context.Context, version int, body string) (b
 			return false, fmt.Errorf("%w\n%s", err, stmt)
 		}
 	}
+	if step, ok := goSteps[version]; ok {
+		if err := step(ctx, s, t); err != nil {
+			return false, err
+		}
+	}
 	if _, err := t.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), version, micro(s.now())); err != nil {
 		return false, err
 	}

@@ -34,7 +34,7 @@ func findUser(row func(q string, args ...any) *sql.Row, key, lock string) (licen
 	if strings.TrimSpace(key) == "" {
 		return licensing.User{}, notFound("user", key)
 	}
-	lower := strings.ToLower(key)
+	lower := licensing.FoldKey(strings.TrimSpace(key))
 	var u licensing.User
 	err := sql.ErrNoRows
 	if strings.HasPrefix(key, "usr_") {
@@ -44,7 +44,7 @@ func findUser(row func(q string, args ...any) *sql.Row, key, lock string) (licen
 		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE user_name_lower = ?`+lock, lower))
 	}
 	if err == sql.ErrNoRows {
-		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE email_lower = ? OR lower(employee_id) = ? OR lower(external_id) = ? ORDER BY created_at LIMIT 1`+lock, lower, lower, lower))
+		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE email_lower = ? OR employee_id_lower = ? OR external_id_lower = ? ORDER BY created_at LIMIT 1`+lock, lower, lower, lower))
 	}
 	if err == sql.ErrNoRows {
 		return u, notFound("user", key)
@@ -90,7 +90,7 @@ type UserFilter struct {
 // ListUsers pages through people by user name.
 func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]licensing.User, error) {
 	q := `SELECT ` + userCols + ` FROM users WHERE user_name_lower > ?`
-	args := []any{strings.ToLower(f.After)}
+	args := []any{licensing.FoldKey(f.After)}
 	if f.Group != "" {
 		q += ` AND id IN (SELECT user_id FROM user_groups WHERE grp = ?)`
 		args = append(args, f.Group)
@@ -123,8 +123,13 @@ func userArgs(u licensing.User) []any {
 		groups = []string{}
 	}
 	g, _ := json.Marshal(groups)
-	return []any{u.UserName, strings.ToLower(u.UserName), u.DisplayName, u.Email, strings.ToLower(u.Email), u.EmployeeID, u.ExternalID, u.JobCode, u.Department, u.CostCenter, u.EmployeeType, string(g), string(u.Kind), b2i(u.Active)}
+	return []any{u.UserName, licensing.FoldKey(u.UserName), u.DisplayName, u.Email, licensing.FoldKey(u.Email), u.EmployeeID, licensing.FoldKey(u.EmployeeID),
+		u.ExternalID, licensing.FoldKey(u.ExternalID), u.JobCode, u.Department, u.CostCenter, u.EmployeeType, string(g), string(u.Kind), b2i(u.Active)}
 }
+
+// userWriteCols are the columns userArgs fills, in its order; the *_lower
+// columns hold the identity keys folded (licensing.FoldKey).
+const userWriteCols = `user_name, user_name_lower, display_name, email, email_lower, employee_id, employee_id_lower, external_id, external_id_lower, job_code, department, cost_center, employee_type, groups, kind, active`
 
 // checkIdentity refuses keys (user name, email, employee ID, external ID)
 // that already name someone else: a person must resolve to one identity
@@ -139,7 +144,7 @@ func (t *tx) checkIdentity(u licensing.User) error {
 		var keys []string
 		for _, f := range fields {
 			if f.value != "" {
-				keys = append(keys, strings.ToLower(f.value))
+				keys = append(keys, licensing.FoldKey(f.value))
 			}
 		}
 		slices.Sort(keys)
@@ -153,9 +158,9 @@ func (t *tx) checkIdentity(u licensing.User) error {
 		if f.value == "" {
 			continue
 		}
-		k := strings.ToLower(f.value)
+		k := licensing.FoldKey(f.value)
 		var other string
-		err := t.queryRow(`SELECT user_name FROM users WHERE id <> ? AND (user_name_lower = ? OR email_lower = ? OR lower(employee_id) = ? OR lower(external_id) = ?) LIMIT 1`, u.ID, k, k, k, k).Scan(&other)
+		err := t.queryRow(`SELECT user_name FROM users WHERE id <> ? AND (user_name_lower = ? OR email_lower = ? OR employee_id_lower = ? OR external_id_lower = ?) LIMIT 1`, u.ID, k, k, k, k).Scan(&other)
 		if err == nil {
 			return licensing.FieldErrorf(licensing.CodeConflict, f.field, "%s %q already identifies %q", f.field, f.value, other)
 		}
@@ -181,7 +186,7 @@ func (s *Store) CreateUser(ctx context.Context, a licensing.Actor, u licensing.U
 		}
 		args := append([]any{u.ID}, userArgs(u)...)
 		args = append(args, micro(t.now), micro(t.now))
-		res, err := t.exec(`INSERT INTO users (id, user_name, user_name_lower, display_name, email, email_lower, employee_id, external_id, job_code, department, cost_center, employee_type, groups, kind, active, created_at, updated_at) VALUES (`+placeholders(17)+`) ON CONFLICT DO NOTHING`, args...)
+		res, err := t.exec(`INSERT INTO users (id, `+userWriteCols+`, created_at, updated_at) VALUES (`+placeholders(19)+`) ON CONFLICT DO NOTHING`, args...)
 		if err != nil {
 			return fmt.Errorf("store: create user: %w", err)
 		}

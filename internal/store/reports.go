@@ -102,7 +102,7 @@ func (r *rtx) facts(f *ReportData, from, to time.Time) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = r.query(`SELECT pool_id, reason, count(*) FROM denials WHERE at >= ? AND at < ? GROUP BY pool_id, reason ORDER BY pool_id, reason`, micro(from), micro(to))
+	rows, err = r.query(`SELECT pool_id, reason, SUM(1 + repeats) FROM denials WHERE at >= ? AND at < ? GROUP BY pool_id, reason ORDER BY pool_id, reason`, micro(from), micro(to))
 	if err != nil {
 		return fmt.Errorf("store: denial counts: %w", err)
 	}

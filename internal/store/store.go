@@ -104,6 +104,8 @@ type Store struct {
 	closeMu       sync.RWMutex // guards closed against sends on writeQ
 	closed        bool
 	closeOnce     sync.Once
+
+	denials denialCoalescer
 }
 
 // stmt returns a cached prepared statement for query on db, or nil when the

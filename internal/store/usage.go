@@ -69,7 +69,7 @@ type DenialCount struct {
 
 // DenialsByReason counts every recorded denial by reason.
 func (s *Store) DenialsByReason(ctx context.Context) ([]DenialCount, error) {
-	rows, err := s.readRows(ctx, `SELECT reason, count(*) FROM denials GROUP BY reason ORDER BY reason`)
+	rows, err := s.readRows(ctx, `SELECT reason, SUM(1 + repeats) FROM denials GROUP BY reason ORDER BY reason`)
 	if err != nil {
 		return nil, fmt.Errorf("store: denials: %w", err)
 	}

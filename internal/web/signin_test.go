@@ -278,3 +278,28 @@ func TestEndedSeatSessionSignsOut(t *testing.T) {
 		t.Errorf("a lease is held after the session ended")
 	}
 }
+
+// TestBrowserSessionsCappedPerPerson (issue 10, part 8): the 21st sign-in
+// of one person ends their oldest browser session; the rest live on.
+func TestBrowserSessionsCappedPerPerson(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cat := e.seed()
+	var browsers []*http.Client
+	for i := 0; i <= signin.DefaultMaxSessions; i++ {
+		c := e.browser()
+		p := e.do(c, "POST", "/signin", url.Values{"user": {cat.fred.UserName}, "password": {password}, "next": {"/tickets"}}, e.srv.URL)
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("sign-in %d: status %d; body %.300s", i, p.Status, p.Body)
+		}
+		browsers = append(browsers, c)
+	}
+	if p := e.do(browsers[0], "GET", "/tickets", nil, ""); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/signin") {
+		t.Errorf("oldest browser after %d newer sign-ins: status %d Location %q, want sent to /signin", signin.DefaultMaxSessions, p.Status, p.Location())
+	}
+	for i, c := range browsers[1:] {
+		if p := e.do(c, "GET", "/tickets", nil, ""); p.Status != http.StatusOK {
+			t.Errorf("browser %d: status %d, want still signed in", i+1, p.Status)
+		}
+	}
+}

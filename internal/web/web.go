@@ -25,6 +25,7 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/publicurl"
+	"github.com/seatkeeper/seatkeeper/internal/reporting"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/signin"
 )
@@ -82,6 +83,8 @@ func (p *Pages) funcs() template.FuncMap {
 		"clock": func(t time.Time) string { return t.UTC().Format("15:04 UTC") },
 		"label": label,
 		"inc":   func(i int) int { return i + 1 },
+		// duration writes 1m rather than 1m0s.
+		"duration": reporting.ShortDuration,
 	}
 }
 

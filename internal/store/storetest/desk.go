@@ -925,12 +925,12 @@ func testMultiplexingReport(e *env) {
 	want := []desk.Usage{
 		{Integration: hub.ID, Name: "hub", Mode: desk.ModeEnforce, Actions: 8, DistinctActing: 5, LicensedActions: 2, UnlicensedActions: 4, Blocked: 4,
 			UnknownActing: 2, UnknownValues: []string{"E999", "ghost@example.com"},
-			TopOffenders: []desk.Offender{{User: bob.ID, Name: "bob", Unlicensed: 3}, {Name: "ghost@example.com", Unlicensed: 1}}},
-		{Integration: idle.ID, Name: "idle", Mode: desk.ModeEnforce, UnknownValues: []string{}, TopOffenders: []desk.Offender{}},
+			Hold: desk.DefaultHold, Seats: []desk.PoolSeats{}, TopOffenders: []desk.Offender{{User: bob.ID, Name: "bob", Unlicensed: 3}, {Name: "ghost@example.com", Unlicensed: 1}}},
+		{Integration: idle.ID, Name: "idle", Mode: desk.ModeEnforce, UnknownValues: []string{}, Hold: desk.DefaultHold, Seats: []desk.PoolSeats{}, TopOffenders: []desk.Offender{}},
 		{Integration: mon.ID, Name: "mon", Mode: desk.ModeMonitor, Actions: 3, DistinctActing: 2, UnlicensedActions: 3, Proposed: 1, Flagged: 2,
-			UnknownValues: []string{}, TopOffenders: []desk.Offender{{User: bob.ID, Name: "bob", Unlicensed: 2}, {User: dave.ID, Name: "dave", Unlicensed: 1}}},
+			UnknownValues: []string{}, Hold: desk.DefaultHold, Seats: []desk.PoolSeats{}, TopOffenders: []desk.Offender{{User: bob.ID, Name: "bob", Unlicensed: 2}, {User: dave.ID, Name: "dave", Unlicensed: 1}}},
 		{Integration: old.ID, Name: "old", Mode: desk.ModeMonitor, Actions: 1, DistinctActing: 1, UnlicensedActions: 1, Flagged: 1,
-			UnknownValues: []string{}, TopOffenders: []desk.Offender{{User: carl.ID, Name: "carl", Unlicensed: 1}}},
+			UnknownValues: []string{}, Hold: desk.DefaultHold, Seats: []desk.PoolSeats{}, TopOffenders: []desk.Offender{{User: carl.ID, Name: "carl", Unlicensed: 1}}},
 	}
 	if got := fmt.Sprintf("%+v", r.Integrations); got != fmt.Sprintf("%+v", want) {
 		e.t.Errorf("report integrations =\n%s\nwant\n%s", got, fmt.Sprintf("%+v", want))
@@ -1138,7 +1138,7 @@ func accountTests() []testCase {
 			head := e.auditHead()
 			mk := func(id string, u licensing.User, ttl time.Duration) desk.WebSession {
 				ws := desk.WebSession{ID: id, User: u.ID, SeatSession: "ses_" + id, CSRF: "csrf-" + id, Method: "local", ExpiresAt: e.clock.Peek().Add(ttl)}
-				if err := e.s.CreateWebSession(e.ctx, e.admin, ws); err != nil {
+				if err := e.s.CreateWebSession(e.ctx, e.admin, ws, 0); err != nil {
 					e.t.Fatalf("CreateWebSession(%s): %v", id, err)
 				}
 				return ws
@@ -1156,11 +1156,11 @@ func accountTests() []testCase {
 			}
 			_, err = e.s.GetWebSession(e.ctx, "h-unknown")
 			wantCode(e.t, "GetWebSession(unknown)", err, licensing.CodeUnauthorized)
-			wantCode(e.t, "CreateWebSession(duplicate)", e.s.CreateWebSession(e.ctx, e.admin, short), licensing.CodeConflict)
+			wantCode(e.t, "CreateWebSession(duplicate)", e.s.CreateWebSession(e.ctx, e.admin, short, 0), licensing.CodeConflict)
 			wantCode(e.t, "CreateWebSession(expired)", e.s.CreateWebSession(e.ctx, e.admin,
-				desk.WebSession{ID: "h-x", User: ann.ID, CSRF: "c", Method: "local", ExpiresAt: Epoch}), licensing.CodeInvalid)
+				desk.WebSession{ID: "h-x", User: ann.ID, CSRF: "c", Method: "local", ExpiresAt: Epoch}, 0), licensing.CodeInvalid)
 			wantCode(e.t, "CreateWebSession(unknown user)", e.s.CreateWebSession(e.ctx, e.admin,
-				desk.WebSession{ID: "h-y", User: "nobody", CSRF: "c", Method: "local", ExpiresAt: Epoch.Add(time.Hour)}), licensing.CodeNotFound)
+				desk.WebSession{ID: "h-y", User: "nobody", CSRF: "c", Method: "local", ExpiresAt: Epoch.Add(time.Hour)}, 0), licensing.CodeNotFound)
 
 			e.clock.Advance(time.Hour)
 			_, err = e.s.GetWebSession(e.ctx, short.ID)
@@ -1212,7 +1212,7 @@ func accountTests() []testCase {
 				e.t.Fatalf("StartSession: %v", err)
 			}
 			ws := desk.WebSession{ID: "h-ann", User: ann.ID, SeatSession: ss.ID, CSRF: "c", Method: "local", ExpiresAt: e.clock.Peek().Add(time.Hour)}
-			if err := e.s.CreateWebSession(e.ctx, e.admin, ws); err != nil {
+			if err := e.s.CreateWebSession(e.ctx, e.admin, ws, 0); err != nil {
 				e.t.Fatalf("CreateWebSession: %v", err)
 			}
 			if err := e.s.SetPassword(e.ctx, e.admin, ann.ID, "pbkdf2-sha256$1$c2FsdA$aGFzaA"); err != nil {

@@ -118,6 +118,9 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Access", accessTests()},
 		{"Reports", reportTests()},
 		{"History", historyTests()},
+		{"IntegrationSeats", integrationSeatTests()},
+		{"IdentityKeys", identityKeyTests()},
+		{"Abuse", append(denialRepeatTests(), sessionCapTests()...)},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
