@@ -434,22 +434,17 @@ func TestBadInputWrongMethod(t *testing.T) {
 	wantError(t, e.call("GET", "/api/v1/nothing-here", nil), 404, "not_found", "-")
 }
 
-// TestBadInputIdentityClash: user_name, email, employee ID and external ID
-// all name a person (DESIGN §3.5, §5: {user} and Seatkeeper-Acting-User
-// resolve by any of them), so one person's key may not be given to
-// another. Today the clash is accepted and the engine's alias map is
-// overwritten: decisions for ann@example.com go to the newcomer and Ann,
-// who holds a named seat, is denied — while the store still resolves the
-// same key to Ann.
+// TestBadInputIdentityClash: the user name is the one unique key, and
+// lookups try it first, so a user name may not be another person's user
+// name, email or ID: it would take their decisions over. Emails and IDs may
+// be shared (issue 11): see TestSharedKeysNeverResolveToAnArbitraryPerson.
 func TestBadInputIdentityClash(t *testing.T) {
 	for _, tc := range []struct {
 		name, method, path, body, field string
 	}{
-		{"new user with another's email", "POST", "/api/v1/users", `{"user_name":"x3","email":"ann@example.com"}`, "email"},
-		{"new user with another's email in another case", "POST", "/api/v1/users", `{"user_name":"x3","email":"ANN@example.com"}`, "email"},
-		{"new user with another's employee ID", "POST", "/api/v1/users", `{"user_name":"x3","employee_id":"E100"}`, "employee_id"},
 		{"new user named as another's employee ID", "POST", "/api/v1/users", `{"user_name":"e100"}`, "user_name"},
-		{"user updated to another's email", "PUT", "/api/v1/users/bob@example.com", `{"user_name":"bob@example.com","email":"ann@example.com"}`, "email"},
+		{"new user named as another's user name in another case", "POST", "/api/v1/users", `{"user_name":"ANN@example.com"}`, "user_name"},
+		{"user renamed to another's email", "PUT", "/api/v1/users/bob@example.com", `{"user_name":"ann@example.com"}`, "user_name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t)
@@ -568,4 +563,26 @@ func TestBadInputStrictJSON(t *testing.T) {
 	// JSON with parameters, and +json types, are JSON.
 	e.must(201, "POST", "/api/v1/pools", `{"id":"p1","sku":"agent","model":"named","seats":1}`, "Content-Type", "application/json; charset=utf-8")
 	e.must(201, "POST", "/api/v1/pools", `{"id":"p2","sku":"agent","model":"named","seats":1}`, "Content-Type", "application/merge-patch+json")
+}
+
+// TestSharedKeysNeverResolveToAnArbitraryPerson (issue 11, part 2): an
+// email or employee ID may be given to a second person; the user name
+// still names its person, and a shared key names nobody — refused with the
+// candidates' count, never resolved to one of them.
+func TestSharedKeysNeverResolveToAnArbitraryPerson(t *testing.T) {
+	e := newTestEnv(t)
+	e.seedDesk()
+	e.must(201, "PUT", "/api/v1/pools/agents-named/members/ann@example.com", nil)
+	e.must(201, "POST", "/api/v1/users", `{"user_name":"x3","email":"ANN@example.com","employee_id":"E100"}`)
+	e.must(200, "PUT", "/api/v1/users/bob@example.com", `{"user_name":"bob@example.com","email":"ann@example.com"}`)
+	if d := e.decide("ann@example.com", "ticket.transition", ""); !d.Allow || d.Via == nil || d.Via.Pool != "agents-named" {
+		t.Errorf("decide for Ann's user name = %+v, want her named seat", d)
+	}
+	if d := e.decide("E100", "ticket.transition", ""); d.Allow || d.Reason != "ambiguous_identity" {
+		t.Errorf("decide for a shared employee ID = %+v, want nobody's (ambiguous_identity)", d)
+	}
+	r := e.call("GET", "/api/v1/users/E100", nil)
+	if got := wantError(t, r, 409, "ambiguous_identity", ""); !strings.Contains(got.Error.Message, "2 people") {
+		t.Errorf("ambiguous lookup message %q, want the candidates' count", got.Error.Message)
+	}
 }

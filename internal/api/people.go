@@ -88,6 +88,16 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, userOut(u))
 }
 
+// checkEmail keeps this API strict where SCIM is liberal: the store keeps
+// an identity provider's placeholder emails as sent, but a person written
+// here gets a valid address or none.
+func (in userJSON) checkEmail() error {
+	if in.Email != "" && !licensing.ValidEmail(in.Email) {
+		return licensing.FieldErrorf(licensing.CodeInvalid, "email", "email is not a valid address")
+	}
+	return nil
+}
+
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	var in userJSON
 	if err := decode(w, r, &in); err != nil {
@@ -96,6 +106,10 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.ID != "" || in.CreatedAt != nil || in.UpdatedAt != nil {
 		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "id", "id, created_at and updated_at are assigned by Seatkeeper"))
+		return
+	}
+	if err := in.checkEmail(); err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	u, err := s.store.CreateUser(r.Context(), actorOf(r), in.domain())
@@ -113,6 +127,10 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	var in userJSON
 	if err := decode(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := in.checkEmail(); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -88,3 +88,19 @@ func (s *Server) decodeFor(w http.ResponseWriter, r *http.Request, v any, option
 	}
 	return p, true
 }
+
+// recordUnresolved records an integration's call whose acting user named
+// several people, refused, so the multiplexing report lists it among the
+// unresolved acting values. Recording is best effort: the call is refused
+// either way.
+func (s *Server) recordUnresolved(r *http.Request, tok store.Token, acting string) {
+	in, err := s.integrationOf(r, tok)
+	if err != nil {
+		return
+	}
+	a := licensing.Actor{Name: in.UserName, ActingUser: "unverified:" + acting, Source: RemoteIP(r), Integration: in.ID}
+	call := &desk.Call{Integration: in.ID, ActingRaw: acting, Outcome: desk.OutcomeBlocked}
+	if err := s.desk.Store().RecordCall(r.Context(), desk.By{Actor: a, User: in.User, UserName: in.UserName, Via: in.Name, ActingUser: a.ActingUser, Call: call}); err != nil {
+		s.log.Warn("record an ambiguous acting user", "integration", in.Name, "err", err)
+	}
+}

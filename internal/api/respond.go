@@ -38,6 +38,7 @@ var statusOf = map[string]int{
 	licensing.CodeMethodNotAllowed:    http.StatusMethodNotAllowed,
 	licensing.CodeUnsupportedMedia:    http.StatusUnsupportedMediaType,
 	licensing.CodeIntegrationCap:      http.StatusConflict,
+	licensing.CodeAmbiguous:           http.StatusConflict,
 }
 
 // Status is the HTTP status an error code is answered with, here and on

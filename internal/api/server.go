@@ -105,6 +105,14 @@ func (s *Server) auth(scopes []string, h http.HandlerFunc) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
+		// A shared email or ID is never resolved to an arbitrary person.
+		if _, n := s.engine.Lookup(acting); acting != "" && n > 1 {
+			if tok.Scope == store.ScopeIntegration {
+				s.recordUnresolved(r, tok, acting)
+			}
+			s.fail(w, r, licensing.FieldErrorf(licensing.CodeAmbiguous, ActingUserHeader, "%q names %d people: name the acting user by user name", acting, n))
+			return
+		}
 		c := caller{token: tok, actor: licensing.Actor{Name: "token:" + tok.Name, ActingUser: acting, Source: RemoteIP(r)}}
 		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 	}

@@ -53,10 +53,26 @@ func JobCode(i int) string {
 	return fmt.Sprintf("OPS-%d", i%7)
 }
 
+// SCIMUserName is the user name of a run's i-th person.
+func SCIMUserName(run string, i int) string { return fmt.Sprintf("%s-%06d@import.example", run, i) }
+
 // scimUser is the body Microsoft Entra ID sends to create a user, with
-// Seatkeeper's job code.
+// Seatkeeper's job code. Every tenth person shares the previous person's
+// mailbox (emails are not unique), and every fiftieth names as manager the
+// next person, not provisioned yet (providers do not order their creates).
 func scimUser(run string, i int) map[string]any {
-	name := fmt.Sprintf("%s-%06d@import.example", run, i)
+	name := SCIMUserName(run, i)
+	email := name
+	if i%10 == 9 {
+		email = SCIMUserName(run, i-1)
+	}
+	ent := map[string]any{
+		"employeeNumber": fmt.Sprintf("%s%06d", run, i), "department": []string{"IT", "HR", "Finance", "Operations"}[i%4],
+		"costCenter": fmt.Sprintf("CC-%d", i%12),
+	}
+	if i%50 == 0 {
+		ent["manager"] = map[string]any{"value": fmt.Sprintf("%s-ext-%06d", run, i+1)}
+	}
 	return map[string]any{
 		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
 			"urn:ietf:params:scim:schemas:extension:seatkeeper:2.0:User"},
@@ -64,13 +80,10 @@ func scimUser(run string, i int) map[string]any {
 		"userName":   name,
 		"active":     true,
 		"name":       map[string]any{"givenName": "Person", "familyName": fmt.Sprintf("N%06d", i), "formatted": fmt.Sprintf("Person N%06d", i)},
-		"emails":     []any{map[string]any{"primary": true, "type": "work", "value": name}},
+		"emails":     []any{map[string]any{"primary": true, "type": "work", "value": email}},
 		"title":      "Staff",
 		"meta":       map[string]any{"resourceType": "User"},
-		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{
-			"employeeNumber": fmt.Sprintf("%s%06d", run, i), "department": []string{"IT", "HR", "Finance", "Operations"}[i%4],
-			"costCenter": fmt.Sprintf("CC-%d", i%12),
-		},
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": ent,
 		"urn:ietf:params:scim:schemas:extension:seatkeeper:2.0:User": map[string]any{"jobCode": JobCode(i)},
 	}
 }

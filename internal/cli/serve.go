@@ -130,7 +130,7 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 		// A provider that cannot be discovered fails the start: better than
 		// a sign-in button that cannot work.
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		provider, err := signin.NewOIDC(dctx, cfg, auth, svc.Engine.User)
+		provider, err := signin.NewOIDC(dctx, cfg, auth, svc.Engine.UserLookup)
 		cancel()
 		if err != nil {
 			return err

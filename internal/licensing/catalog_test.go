@@ -255,8 +255,9 @@ func TestUserValidate(t *testing.T) {
 		{"no user name", User{UserName: "   "}, "user_name", "", nil},
 		{"user name with a space", User{UserName: "jane doe"}, "user_name", "", nil},
 		{"user name with a slash", User{UserName: "corp/jane"}, "user_name", "", nil},
-		{"bad email", User{UserName: "jane", Email: "not-an-email"}, "email", "", nil},
-		{"email with a display name", User{UserName: "jane", Email: "Jane <jane@example.com>"}, "email", "", nil},
+		// Stored as sent (identity providers send placeholders); never a key.
+		{"placeholder email", User{UserName: "jane", Email: "not-an-email"}, "", KindPerson, nil},
+		{"email with a display name", User{UserName: "jane", Email: "Jane <jane@example.com>"}, "", KindPerson, nil},
 		{"bad kind", User{UserName: "jane", Kind: "robot"}, "kind", "", nil},
 		{"bad group", User{UserName: "jane", Groups: []string{"desk\tline"}}, "groups", "", nil},
 	}
@@ -289,9 +290,19 @@ func TestUserValidate(t *testing.T) {
 	}
 }
 
-func TestUserAliases(t *testing.T) {
+func TestUserKeys(t *testing.T) {
 	u := User{UserName: "Jane", Email: "Jane.Doe@Example.com", EmployeeID: "E12345", ExternalID: ""}
-	if got, want := u.Aliases(), []string{"jane", "jane.doe@example.com", "e12345"}; !slices.Equal(got, want) {
-		t.Errorf("Aliases() = %q, want %q", got, want)
+	name, others := u.keys()
+	if want := []string{"jane.doe@example.com", "e12345"}; name != "jane" || !slices.Equal(others, want) {
+		t.Errorf("keys() = %q, %q; want jane, %q", name, others, want)
+	}
+	// A placeholder email is stored, never a key; one equal to the user
+	// name is found as the name.
+	u = User{UserName: "jane@example.com", Email: "JANE@example.com", ExternalID: "not an email"}
+	if name, others := u.keys(); name != "jane@example.com" || !slices.Equal(others, []string{"not an email"}) {
+		t.Errorf("keys() = %q, %q; want the name alone plus the external ID", name, others)
+	}
+	if _, others := (&User{UserName: "x", Email: "placeholder"}).keys(); len(others) != 0 {
+		t.Errorf("an invalid email became a key: %q", others)
 	}
 }

@@ -32,6 +32,9 @@ func (e *Engine) decide(userKey, capability, sessionID string, mark bool, hold t
 	}
 	p, ok := e.person(userKey)
 	if !ok {
+		if _, n := e.Lookup(userKey); n > 1 {
+			return Decision{Reason: CodeAmbiguous} // a shared key names nobody
+		}
 		return Decision{Reason: ReasonUnknownUser}
 	}
 	id := p.id

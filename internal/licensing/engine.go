@@ -22,8 +22,10 @@ type personView struct {
 	// used is, per entry of pools, the last decision (unix seconds of the
 	// engine's coarse clock) allowed under that named seat, not yet
 	// flushed; views copied for a lease change share it.
-	used    []atomic.Int64
-	leases  []*leaseView
+	used   []atomic.Int64
+	leases []*leaseView
+	// name is the folded user name, aliases the other folded keys.
+	name    string
 	aliases []string
 	user    User
 	// gen counts the writes to this person, so a reload read from the store
@@ -71,7 +73,8 @@ type Engine struct {
 	now      func() time.Time
 	catalog  atomic.Pointer[catalogView]
 	people   *shardMap[*personView]
-	aliases  *shardMap[string]
+	names    *shardMap[string] // folded user name -> id
+	aliases  *shardMap[string] // folded other key -> ids joined by sep
 	sessions *shardMap[*sessionView]
 	writeMu  sync.Mutex // orders person writes so alias updates stay consistent
 	// coarse is a clock (unix seconds) moved on by Tick, so marking a
@@ -113,6 +116,7 @@ func NewEngine(now func() time.Time) *Engine {
 	e := &Engine{
 		now:      now,
 		people:   newShardMap[*personView](),
+		names:    newShardMap[string](),
 		aliases:  newShardMap[string](),
 		sessions: newShardMap[*sessionView](),
 	}
@@ -171,7 +175,8 @@ func (e *Engine) Policy() Policy {
 }
 
 func (e *Engine) buildPerson(p Person) *personView {
-	v := &personView{id: p.User.ID, active: p.User.Active, user: p.User, aliases: p.User.Aliases(), cat: e.catalog.Load()}
+	v := &personView{id: p.User.ID, active: p.User.Active, user: p.User, cat: e.catalog.Load()}
+	v.name, v.aliases = p.User.keys()
 	for _, m := range p.Members {
 		if m.State != MemberActive {
 			continue
@@ -238,16 +243,13 @@ func (e *Engine) putLocked(p Person, v *personView) {
 			i--
 		}
 	}
-	var dels []string
-	if old, ok := e.people.Get(p.User.ID); ok {
+	old, ok := e.people.Get(p.User.ID)
+	if ok {
 		carryTouches(old, v)
-		dels = e.ownedAliases(p.User.ID, old.aliases)
+	} else {
+		old = nil
 	}
-	puts := make(map[string]string, len(v.aliases))
-	for _, a := range v.aliases {
-		puts[a] = p.User.ID
-	}
-	e.aliases.Update(puts, dels)
+	e.reindex(p.User.ID, old, v)
 	e.people.Put(p.User.ID, v)
 }
 
@@ -276,38 +278,28 @@ func (e *Engine) RemovePerson(id string) {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	if old, ok := e.people.Get(id); ok {
-		e.aliases.Update(nil, e.ownedAliases(id, old.aliases))
+		e.reindex(id, old, nil)
 	}
 	e.people.Delete(id)
-}
-
-// ownedAliases returns the aliases that still lead to id. Email, employee ID
-// and external ID are not unique, so another person may have taken one since;
-// dropping it must not take it from them. The caller holds writeMu.
-func (e *Engine) ownedAliases(id string, aliases []string) []string {
-	out := make([]string, 0, len(aliases))
-	for _, a := range aliases {
-		if cur, ok := e.aliases.Get(a); ok && cur == id {
-			out = append(out, a)
-		}
-	}
-	return out
 }
 
 // LoadPeople replaces every person at once (start-up and full reloads).
 func (e *Engine) LoadPeople(people []Person) {
 	all := make(map[string]*personView, len(people))
+	names := make(map[string]string, len(people))
 	aliases := make(map[string]string, len(people)*3)
 	for _, p := range people {
 		v := e.buildPerson(p)
 		all[p.User.ID] = v
+		names[v.name] = p.User.ID
 		for _, a := range v.aliases {
-			aliases[a] = p.User.ID
+			aliases[a] = withID(aliases[a], p.User.ID)
 		}
 	}
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	e.people.Replace(all)
+	e.names.Replace(names)
 	e.aliases.Replace(aliases)
 }
 
@@ -331,24 +323,6 @@ func (e *Engine) LoadSessions(sessions []Session) {
 	e.sessions.Replace(all)
 }
 
-// Resolve finds a person's id by id, user name, email, employee ID or
-// external ID, compared folded (FoldKey: case and width do not matter). It
-// does not allocate on an exact match.
-func (e *Engine) Resolve(key string) (string, bool) {
-	if _, ok := e.people.Get(key); ok {
-		return key, true
-	}
-	if id, ok := e.aliases.Get(key); ok {
-		return id, true
-	}
-	if lower := FoldKey(key); lower != key {
-		if id, ok := e.aliases.Get(lower); ok {
-			return id, true
-		}
-	}
-	return "", false
-}
-
 // person finds the view of the person behind key: by id with one lookup (the
 // hot path), else through an alias.
 func (e *Engine) person(key string) (*personView, bool) {
@@ -362,6 +336,20 @@ func (e *Engine) person(key string) (*personView, bool) {
 	// Missing when removed since Resolve, or an alias seen before its
 	// person: writers update aliases and people one after the other.
 	return e.people.Get(id)
+}
+
+// UserLookup returns the person behind key and how many people the key
+// names (see Lookup): the person only when it is one.
+func (e *Engine) UserLookup(key string) (User, int) {
+	id, n := e.Lookup(key)
+	if n != 1 {
+		return User{}, n
+	}
+	v, ok := e.people.Get(id)
+	if !ok {
+		return User{}, 0
+	}
+	return v.user, 1
 }
 
 // User returns the person behind key.

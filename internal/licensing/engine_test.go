@@ -364,16 +364,23 @@ func TestPutPersonReplacesAliases(t *testing.T) {
 	}
 }
 
-// Email, employee ID and external ID are not unique in the store, so an
-// alias may move to another person (a rehire, a shared mailbox). Dropping it
-// from its first owner must not take it from the new one.
-func TestAliasMovedToAnotherPerson(t *testing.T) {
+// Email, employee ID and external ID are not unique (RFC 7643 §4.1.1: only
+// userName is), so two people may share one. A shared key names nobody
+// until one of them drops it; dropping it must not take it from the other.
+func TestSharedAliases(t *testing.T) {
 	e, _ := newTestEngine(t)
 	rehire := person("alice2", true, "agents-named")
 	rehire.User.Email = "alice@example.com"
 	e.PutPerson(rehire)
-	if id, _ := e.Resolve("alice@example.com"); id != "u-alice2" {
-		t.Fatalf("after the rehire, Resolve(email) = %q, want u-alice2", id)
+	if id, n := e.Lookup("Alice@Example.com"); id != "" || n != 2 {
+		t.Fatalf("a shared email: Lookup = %q, %d; want nobody, 2 candidates", id, n)
+	}
+	if _, ok := e.Resolve("alice@example.com"); ok {
+		t.Errorf("Resolve of a shared email found someone")
+	}
+	// The user name stays unique and wins over another's email.
+	if id, n := e.Lookup("alice2"); id != "u-alice2" || n != 1 {
+		t.Errorf("Lookup(alice2) = %q, %d; want u-alice2", id, n)
 	}
 
 	old := testPeople()[0]
@@ -393,6 +400,9 @@ func TestAliasMovedToAnotherPerson(t *testing.T) {
 	}
 	if _, ok := e.Resolve("e100"); ok {
 		t.Errorf("after removing the old account, Resolve(e100) found someone")
+	}
+	if a := testing.AllocsPerRun(100, func() { e.Lookup("alice2") }); a != 0 {
+		t.Errorf("Lookup by an exact user name allocates %v times, want 0", a)
 	}
 }
 

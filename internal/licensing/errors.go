@@ -34,6 +34,8 @@ const (
 	CodeUnsupportedMedia = "unsupported_media_type"
 	// An integration already holds as many seats of a pool as it may (409).
 	CodeIntegrationCap = "integration_seat_cap"
+	// A key (email, employee or external ID) names several people (409).
+	CodeAmbiguous = "ambiguous_identity"
 )
 
 // Error is the one error type that crosses package boundaries with a stable

@@ -56,11 +56,7 @@ func (u *User) Validate() error {
 	if err := u.checkKeys(); err != nil {
 		return err
 	}
-	if u.Email != "" {
-		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
-			return FieldErrorf(CodeInvalid, "email", "email is not a valid address")
-		}
-	}
+
 	switch u.Kind {
 	case "":
 		u.Kind = KindPerson
@@ -86,16 +82,15 @@ func (u *User) Validate() error {
 	return nil
 }
 
-// Aliases are the keys a person may be found by besides their id: user name,
-// email, employee ID and IdP external ID, folded (FoldKey).
-func (u *User) Aliases() []string {
-	out := make([]string, 0, 4)
-	for _, a := range []string{u.UserName, u.Email, u.EmployeeID, u.ExternalID} {
-		if a != "" {
-			out = append(out, FoldKey(a))
-		}
+// ValidEmail reports whether s is a plain valid address (no display name).
+// Only such an email finds a person or signs them in; anything else an
+// identity provider sends is stored as sent.
+func ValidEmail(s string) bool {
+	if s == "" {
+		return false
 	}
-	return out
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s
 }
 
 // Source says why a person holds a seat.

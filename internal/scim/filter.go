@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Op is a SCIM comparison operator (RFC 7644 §3.4.2.2).
@@ -28,8 +29,17 @@ var ops = map[string]Op{"eq": Eq, "ne": Ne, "co": Co, "sw": Sw, "ew": Ew, "pr": 
 // maxFilterLen bounds the filter text; evaluation recurses once per "and"/"or".
 const maxFilterLen = 64 << 10
 
-// maxDepth bounds the nesting of a filter so a hostile one cannot exhaust the stack.
-const maxDepth = 32
+// maxTerms bounds the attribute expressions of a filter. Clients send a
+// handful; without a bound a filter of a thousand "or" terms reached the
+// store as SQL deeper than SQLite's expression limit (1000) and came back
+// as a 500 rather than a 400.
+const maxTerms = 100
+
+// maxDepth bounds the nesting of a filter: parentheses, "not (" and value
+// filters. The parser recurses once per level, so the bound keeps a hostile
+// filter from exhausting the stack; a flat chain of "and"/"or" terms is one
+// level, bounded by maxTerms.
+const maxDepth = 16
 
 // AttrPath names an attribute: an optional schema URN (only for extension
 // schemas; core URNs are dropped while parsing), the attribute and an optional
@@ -97,10 +107,45 @@ func (c *Compare) String() string {
 	}
 	return c.Path.String() + " " + string(c.Op) + " " + literal(c.Value)
 }
-func (a *And) String() string       { return "(" + a.Left.String() + " and " + a.Right.String() + ")" }
-func (o *Or) String() string        { return "(" + o.Left.String() + " or " + o.Right.String() + ")" }
+
+// And and Or print only the parentheses precedence and left associativity
+// need, so the printed form nests no deeper than the filter it came from
+// and parses back within maxDepth.
+func (a *And) String() string {
+	return operand(a.Left, precAnd) + " and " + operand(a.Right, precAnd+1)
+}
+
+func (o *Or) String() string {
+	return operand(o.Left, precOr) + " or " + operand(o.Right, precOr+1)
+}
+
 func (n *Not) String() string       { return "not (" + n.X.String() + ")" }
 func (v *ValuePath) String() string { return v.Path.String() + "[" + v.Filter.String() + "]" }
+
+// Precedences of the binary operators; everything else binds tighter.
+const (
+	precOr = iota + 1
+	precAnd
+	precAtom
+)
+
+func precedence(e Expr) int {
+	switch e.(type) {
+	case *Or:
+		return precOr
+	case *And:
+		return precAnd
+	}
+	return precAtom
+}
+
+// operand prints e, parenthesised when it binds looser than minPrec.
+func operand(e Expr, minPrec int) string {
+	if precedence(e) < minPrec {
+		return "(" + e.String() + ")"
+	}
+	return e.String()
+}
 
 func literal(v any) string {
 	switch v := v.(type) {
@@ -122,7 +167,8 @@ type Filter struct {
 	Expr Expr
 }
 
-// String returns the filter in SCIM syntax, fully parenthesised.
+// String returns the filter in SCIM syntax, with the parentheses its
+// structure needs; ParseFilter reads it back as the same filter.
 func (f Filter) String() string {
 	if f.Expr == nil {
 		return ""
@@ -132,8 +178,12 @@ func (f Filter) String() string {
 
 // ParseFilter parses a SCIM filter (RFC 7644 §3.4.2.2). Keywords and
 // attribute names are case-insensitive; core schema URN prefixes are dropped
-// and extension URNs kept in their canonical spelling. An empty string gives
-// the zero Filter. Errors are *Error with scimType invalidFilter.
+// and extension URNs kept in their canonical spelling. As identity providers
+// send them, comparison values may be unquoted (userName eq bjensen@x.com):
+// true, false and null in any case, numbers, or else strings; a number
+// compared with a string attribute is its text. An empty string gives the
+// zero Filter. Errors are *Error with scimType invalidFilter, also for a
+// filter beyond maxTerms or maxDepth.
 func ParseFilter(s string) (Filter, error) {
 	if strings.TrimSpace(s) == "" {
 		return Filter{}, nil
@@ -259,15 +309,23 @@ type lexer struct {
 	pos int
 }
 
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
 func isWordChar(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
 		c == '_' || c == '-' || c == '$' || c == ':' || c == '.' || c == '+'
 }
 
-func (l *lexer) next() token {
-	for l.pos < len(l.src) && (l.src[l.pos] == ' ' || l.src[l.pos] == '\t' || l.src[l.pos] == '\n' || l.src[l.pos] == '\r') {
+func (l *lexer) skipSpace() {
+	for l.pos < len(l.src) && isSpace(l.src[l.pos]) {
 		l.pos++
 	}
+}
+
+func (l *lexer) next() token {
+	l.skipSpace()
 	start := l.pos
 	if l.pos >= len(l.src) {
 		return token{kind: tEOF, pos: start}
@@ -316,11 +374,33 @@ func (l *lexer) next() token {
 	return token{kind: tBad, text: string(c), pos: start}
 }
 
+// value lexes a comparison value: a quoted string, or a bare token that
+// runs to whitespace, ")" or "]", as Entra and Okta send them
+// (userName eq bjensen@example.com, meta.created gt 2015-10-10T14:38:21Z).
+// A bare token with a quote, an opening bracket, a control character or
+// invalid UTF-8 is refused: it is a typo more likely than a value.
+func (l *lexer) value() token {
+	l.skipSpace()
+	start := l.pos
+	if l.pos >= len(l.src) || strings.IndexByte(`"()[]`, l.src[l.pos]) >= 0 {
+		return l.next()
+	}
+	for l.pos < len(l.src) && !isSpace(l.src[l.pos]) && l.src[l.pos] != ')' && l.src[l.pos] != ']' {
+		l.pos++
+	}
+	text := l.src[start:l.pos]
+	if !utf8.ValidString(text) || strings.ContainsFunc(text, func(r rune) bool { return r < ' ' || strings.ContainsRune(`"([`, r) }) {
+		return token{kind: tBad, text: text, pos: start}
+	}
+	return token{kind: tWord, text: text, pos: start}
+}
+
 type parser struct {
 	lex     lexer
 	tok     token
 	err     *Error
 	errType string
+	terms   int // attribute expressions so far, bounded by maxTerms
 }
 
 func (p *parser) next() { p.tok = p.lex.next() }
@@ -436,8 +516,13 @@ func (p *parser) parseAttrExp(depth int, parent *Attribute) Expr {
 			if a := attr.Sub(sub); a != nil {
 				sub = a.Name
 			}
+			if _, ok := inner.(*Or); ok && depth+2 > maxDepth {
+				// It prints as emails[(… or …) and value eq "x"].
+				p.fail("filter nested too deeply")
+				return nil
+			}
 			p.next()
-			c := p.parseCompare(AttrPath{Name: sub})
+			c := p.parseCompare(AttrPath{Name: sub}, subType(attr, sub))
 			if c == nil {
 				return nil
 			}
@@ -445,13 +530,24 @@ func (p *parser) parseAttrExp(depth int, parent *Attribute) Expr {
 		}
 		return vp
 	}
-	if c := p.parseCompare(ap); c != nil {
+	typ := resolveAny(ap).typ()
+	if parent != nil {
+		typ = subType(parent, ap.Name)
+	}
+	if c := p.parseCompare(ap, typ); c != nil {
 		return c
 	}
 	return nil
 }
 
-func (p *parser) parseCompare(ap AttrPath) Expr {
+// subType is the type of sub-attribute name of parent, "" when unknown.
+func subType(parent *Attribute, name string) Type {
+	return resolved{attr: parent, sub: parent.Sub(name), sn: name}.typ()
+}
+
+// parseCompare parses the operator and value after ap; typ is the type of
+// the attribute ap names, "" when unknown.
+func (p *parser) parseCompare(ap AttrPath, typ Type) Expr {
 	if p.err != nil {
 		return nil
 	}
@@ -464,28 +560,21 @@ func (p *parser) parseCompare(ap AttrPath) Expr {
 		p.fail("unknown operator %s", p.tok)
 		return nil
 	}
-	p.next()
+	if p.terms++; p.terms > maxTerms {
+		p.fail("filter has more than %d attribute expressions", maxTerms)
+		return nil
+	}
 	if op == Pr {
+		p.next()
 		return &Compare{Path: ap, Op: Pr}
 	}
+	p.tok = p.lex.value()
 	var v any
 	switch p.tok.kind {
 	case tString:
 		v = p.tok.text
 	case tWord:
-		switch w := strings.ToLower(p.tok.text); {
-		case w == "true":
-			v = true
-		case w == "false":
-			v = false
-		case w == "null":
-			v = nil
-		case isNumber(p.tok.text):
-			v = json.Number(p.tok.text)
-		default:
-			p.fail("invalid comparison value %s", p.tok)
-			return nil
-		}
+		v = bareValue(p.tok.text, typ)
 	default:
 		p.fail("expected a comparison value, got %s", p.tok)
 		return nil
@@ -504,6 +593,24 @@ func (p *parser) parseCompare(ap AttrPath) Expr {
 	}
 	p.next()
 	return &Compare{Path: ap, Op: op, Value: v}
+}
+
+// bareValue is the value of an unquoted token: true, false and null in any
+// case, a number, or else a string. Compared with a string attribute a
+// number is its text: externalId eq 1234 means "1234", not 1234.0.
+func bareValue(w string, typ Type) any {
+	switch strings.ToLower(w) {
+	case "true":
+		return true
+	case "false":
+		return false
+	case "null":
+		return nil
+	}
+	if isNumber(w) && !textual(typ) {
+		return json.Number(w)
+	}
+	return w
 }
 
 func isNumber(s string) bool {

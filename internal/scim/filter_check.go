@@ -47,20 +47,24 @@ func checkCompare(c *Compare, r resolved) error {
 	bad := func() error {
 		return badRequest(InvalidFilter, "%s %s %s: the attribute is of type %s", c.Path, c.Op, literal(c.Value), r.typ())
 	}
-	switch r.typ() {
-	case TypeString, TypeReference, TypeBinary:
+	switch t := r.typ(); {
+	case textual(t):
+		// ParseFilter already made a bare number compared with such an
+		// attribute a string; a number left here was built by hand.
 		if _, ok := c.Value.(string); !ok {
 			return bad()
 		}
-	case TypeBoolean:
+	case t == TypeBoolean:
 		if _, ok := c.Value.(bool); !ok || (c.Op != Eq && c.Op != Ne) {
 			return bad()
 		}
-	case TypeInteger, TypeDecimal:
+	case t == TypeInteger || t == TypeDecimal:
 		if _, ok := c.Value.(json.Number); !ok || c.Op == Co || c.Op == Sw || c.Op == Ew {
 			return bad()
 		}
-	case TypeDateTime:
+	case t == TypeDateTime:
+		// RFC3339Nano parses any number of fractional digits
+		// (.8617979, as Entra sends), not only up to nine.
 		s, ok := c.Value.(string)
 		if !ok {
 			return bad()
@@ -70,4 +74,9 @@ func checkCompare(c *Compare, r resolved) error {
 		}
 	}
 	return nil
+}
+
+// textual reports whether values of type t are JSON strings.
+func textual(t Type) bool {
+	return t == TypeString || t == TypeReference || t == TypeBinary
 }

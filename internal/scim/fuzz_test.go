@@ -23,6 +23,7 @@ func FuzzParseFilter(f *testing.F) {
 			}
 			return
 		}
+		flt.Check(UserSchema())
 		flt.Match(r)
 		flt.SQL(cols)
 		// The printed form parses back to the same filter.

@@ -3,6 +3,7 @@ package scim
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -203,6 +204,12 @@ func (pt *patcher) applyPath(op string, p Path, v any, implicit bool) error {
 			return nil
 		}
 		return badRequest(Mutability, "%s is read-only", p)
+	}
+	if op != "remove" || p.Filter == nil && leaf != nil && leaf.MultiValued {
+		// A remove reads its value only as the values to take out.
+		if err := checkShape(p, leaf, v); err != nil {
+			return err
+		}
 	}
 	base := pt.container(rr.urn, op != "remove" && !empty(v))
 	if base == nil {
@@ -512,6 +519,60 @@ func (pt *patcher) dropExtension(urn string) {
 	if s, ok := pt.res["schemas"].([]any); ok {
 		pt.res["schemas"] = slices.DeleteFunc(slices.Clone(s), func(x any) bool { y, _ := x.(string); return strings.EqualFold(y, urn) })
 	}
+}
+
+// checkShape refuses, before an empty value is taken to clear, an array
+// where p targets one value ("displayName": [], a value filter's element)
+// and an array inside an array: those are wrong types, not empty values.
+// leaf is the attribute p targets, nil when unknown.
+func checkShape(p Path, leaf *Attribute, v any) error {
+	if leaf == nil {
+		return nil
+	}
+	if p.Filter != nil && p.Sub == "" {
+		if _, ok := v.([]any); ok {
+			return badRequest(InvalidValue, "%s needs one value, not an array", p)
+		}
+		return checkSubShapes(v, leaf)
+	}
+	return checkValueShape(v, leaf)
+}
+
+// checkValueShape checks v as the value of a. Only a multi-valued attribute
+// takes an array, and manager, which clients send as an array of one.
+func checkValueShape(v any, a *Attribute) error {
+	list, ok := v.([]any)
+	if !ok {
+		return checkSubShapes(v, a)
+	}
+	if !a.MultiValued && !(a.Type == TypeComplex && a.Sub("value") != nil) {
+		return badRequest(InvalidValue, "%s is single-valued: an array is not its value", a.Name)
+	}
+	for _, e := range list {
+		if _, nested := e.([]any); nested {
+			return badRequest(InvalidValue, "%s: an array inside an array", a.Name)
+		}
+		if err := checkSubShapes(e, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSubShapes checks the known sub-attributes of one complex value.
+func checkSubShapes(v any, a *Attribute) error {
+	m, ok := v.(map[string]any)
+	if !ok || a.Type != TypeComplex {
+		return nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if sub := a.Sub(k); sub != nil {
+			if err := checkValueShape(m[k], sub); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // singleComplex normalises the shapes clients send for a single-valued

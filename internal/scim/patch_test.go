@@ -214,3 +214,105 @@ func TestDecodePatch(t *testing.T) {
 		t.Errorf("DecodePatch = %#v, %v", ops, err)
 	}
 }
+
+// An array where the schema has one value, or an array inside an array, is
+// a wrong type: refused, never taken for an empty value that clears.
+func TestApplyPatchArrayShapes(t *testing.T) {
+	const ent = `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`
+	refused := []struct {
+		start string
+		ops   string
+	}{
+		{entUser, `[{"op":"replace","path":"displayName","value":[]}]`},
+		{entUser, `[{"op":"replace","path":"title","value":[]}]`},
+		{entUser, `[{"op":"Replace","path":"title","value":[""]}]`},
+		{entUser, `[{"op":"add","path":"title","value":[null]}]`},
+		{entUser, `[{"op":"replace","value":{"displayName":[]}}]`},
+		{entUser, `[{"op":"replace","value":{"title":[[]]}}]`},
+		{entUser, `[{"op":"add","path":"name.givenName","value":[["x"]]}]`},
+		{entUser, `[{"op":"add","path":"name.givenName","value":[]}]`},
+		{entUser, `[{"op":"replace","value":{"name.givenName":[]}}]`},
+		{entUser, `[{"op":"replace","value":{"name":{"givenName":[]}}}]`},
+		{entUser, `[{"op":"replace","path":"name","value":[]}]`},
+		{entUser, `[{"op":"replace","path":"active","value":[]}]`},
+		{entUser, `[{"op":"add","path":"emails","value":[[{"value":"a@b.c"}]]}]`},
+		{entUser, `[{"op":"replace","path":"emails","value":[[]]}]`},
+		{entUser, `[{"op":"replace","path":"emails","value":[[],{"value":"a@b.c"}]}]`},
+		{entUser, `[{"op":"replace","path":"emails","value":[{"value":[]}]}]`},
+		{entUser, `[{"op":"replace","path":"emails.value","value":[]}]`},
+		{entUser, `[{"op":"replace","path":"emails[type eq \"work\"].value","value":[]}]`},
+		{entUser, `[{"op":"add","path":"emails[type eq \"home\"].value","value":[]}]`},
+		{entUser, `[{"op":"add","path":"emails[type eq \"work\"]","value":{"type":[]}}]`},
+		{entUserExt, `[{"op":"replace","value":{"` + ent + `":{"employeeNumber":[]}}}]`},
+		{entUserExt, `[{"op":"replace","value":{"` + ent + `:employeeNumber":[]}}]`},
+		{entUserExt, `[{"op":"replace","path":"` + ent + `:manager","value":[[{"value":"m1"}]]}]`},
+		{entUserExt, `[{"op":"replace","path":"` + ent + `:manager","value":{"value":[]}}]`},
+		{group, `[{"op":"replace","path":"displayName","value":[]}]`},
+		{group, `[{"op":"add","path":"members","value":[[{"value":"u9"}]]}]`},
+		{group, `[{"op":"remove","path":"members","value":[[{"value":"u1"}]]}]`},
+	}
+	for _, tt := range refused {
+		t.Run(tt.ops, func(t *testing.T) {
+			ops, err := DecodePatch([]byte(patchHead + tt.ops + `}`))
+			if err != nil {
+				t.Fatalf("DecodePatch: %v", err)
+			}
+			schema := UserSchema()
+			if tt.start == group {
+				schema = GroupSchema()
+			}
+			start := decode(t, tt.start)
+			got, err := ApplyPatch(start, ops, schema)
+			if e := ErrorFrom(err); err == nil || e.Status != 400 || e.SCIMType != InvalidValue {
+				t.Fatalf("ApplyPatch = %v, %v; want 400 invalidValue", got, err)
+			}
+		})
+	}
+	// Clearing a multi-valued attribute with an empty array stays legitimate,
+	// as does the manager habit of an array of at most one value.
+	noEmails := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"u1","userName":"ann@x.com","active":true,"title":"Dev","nickName":"Annie",
+		"name":{"givenName":"Ann","familyName":"Lee"}}`
+	cleared := []struct{ start, ops, want string }{
+		{entUser, `[{"op":"replace","path":"emails","value":[]}]`, noEmails},
+		{entUser, `[{"op":"Replace","value":{"emails":[]}}]`, noEmails},
+		{entUser, `[{"op":"replace","path":"emails","value":null}]`, noEmails},
+		{entUserExt, `[{"op":"replace","path":"` + ent + `:manager","value":[]}]`,
+			`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"id":"u1","userName":"ann@x.com",
+			"` + ent + `":{"employeeNumber":"1"}}`},
+		{group, `[{"op":"replace","path":"members","value":[]}]`,
+			`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"g1","displayName":"Sales"}`},
+	}
+	for _, tt := range cleared {
+		t.Run(tt.ops, func(t *testing.T) {
+			ops, err := DecodePatch([]byte(patchHead + tt.ops + `}`))
+			if err != nil {
+				t.Fatalf("DecodePatch: %v", err)
+			}
+			schema := UserSchema()
+			if tt.start == group {
+				schema = GroupSchema()
+			}
+			got, err := ApplyPatch(decode(t, tt.start), ops, schema)
+			if err != nil {
+				t.Fatalf("ApplyPatch: %v", err)
+			}
+			if g, w := canon(t, got), canon(t, decode(t, tt.want)); g != w {
+				t.Errorf("got  %s\nwant %s", g, w)
+			}
+		})
+	}
+}
+
+// POST and PUT bodies go through the same checks.
+func TestParseResourceArrayShapes(t *testing.T) {
+	const head = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@x.com",`
+	for _, body := range []string{head + `"displayName":[]}`, head + `"name":{"givenName":[]}}`, head + `"emails":[[{"value":"a@x.com"}]]}`} {
+		if _, err := ParseResource([]byte(body), UserSchema()); ErrorFrom(err).SCIMType != InvalidValue {
+			t.Errorf("ParseResource(%s) = %v, want invalidValue", body, err)
+		}
+	}
+	r, err := ParseResource([]byte(head+`"emails":[]}`), UserSchema())
+	if err != nil || r["emails"] != nil {
+		t.Errorf("ParseResource with empty emails = %v, %v", r, err)
+	}
+}

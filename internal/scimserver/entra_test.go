@@ -184,14 +184,14 @@ func TestEntraRemoveMembersValueList(t *testing.T) {
 	// Entra's "Update Group [Add Members]" sample, "$ref": null included.
 	e.do("PATCH", "/Groups/"+g, patchBody(map[string]any{"op": "Add", "path": "members", "value": []any{
 		map[string]any{"$ref": nil, "value": u1}, map[string]any{"$ref": nil, "value": u2}, map[string]any{"$ref": nil, "value": u3},
-	}})).must(t, http.StatusNoContent)
+	}})).must(t, http.StatusOK)
 	if got := e.storedGroup(g).Members; !slices.Equal(got, sorted(u1, u2, u3)) {
 		t.Fatalf("members after Add: %v", got)
 	}
 	// "Update Group [Remove Members]": only the listed ones go.
 	e.do("PATCH", "/Groups/"+g, patchBody(map[string]any{"op": "Remove", "path": "members", "value": []any{
 		map[string]any{"$ref": nil, "value": u2},
-	}})).must(t, http.StatusNoContent)
+	}})).must(t, http.StatusOK)
 	if got := e.storedGroup(g).Members; !slices.Equal(got, sorted(u1, u3)) {
 		t.Errorf("stored members after Remove: %v, want %v", got, sorted(u1, u3))
 	}
@@ -210,7 +210,7 @@ func TestEntraRemoveMembersValueList(t *testing.T) {
 	// Removing a value that is not a member changes nothing.
 	e.do("PATCH", "/Groups/"+g, patchBody(map[string]any{"op": "Remove", "path": "members", "value": []any{
 		map[string]any{"value": u2},
-	}})).must(t, http.StatusNoContent)
+	}})).must(t, http.StatusOK)
 	if got := e.storedGroup(g).Members; !slices.Equal(got, sorted(u1, u3)) {
 		t.Errorf("members after removing a non-member: %v", got)
 	}
@@ -315,8 +315,14 @@ func TestEntraManagerShapes(t *testing.T) {
 			t.Errorf("%s: stored manager %q, want %q", s.name, ident.ManagerID, s.want)
 		}
 	}
-	// An unknown manager is refused.
-	e.do("PATCH", "/Users/"+id, patchBody(map[string]any{"op": "Replace", "path": path, "value": "usr_nobody"})).scimError(t, http.StatusBadRequest, "invalidValue")
+	// A manager not provisioned yet is kept as sent, never refused.
+	r := e.do("PATCH", "/Users/"+id, patchBody(map[string]any{"op": "Replace", "path": path, "value": "usr_nobody"})).must(t, http.StatusOK)
+	if got := get(r.Body, enterpriseURN, "manager", "value"); got != "usr_nobody" {
+		t.Errorf("unknown manager answered as %v, want the reference as sent", got)
+	}
+	if _, ident := e.stored(id); ident.ManagerID != "" || ident.ManagerRef != "usr_nobody" {
+		t.Errorf("stored manager %q ref %q, want no id and the reference", ident.ManagerID, ident.ManagerRef)
+	}
 }
 
 func TestEntraEmptyValuesClear(t *testing.T) {

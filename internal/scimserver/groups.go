@@ -171,12 +171,10 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request, a licensing.
 		s.failErr(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	// A membership change answers 204 (RFC 7644 §3.5.2 allows it) unless
-	// the client asks for attributes: a large group is not sent back on
-	// every join.
-	full := q.Has("attributes") || q.Has("excludedAttributes")
-	s.changeGroup(w, r, a, full, func(cur scim.Resource) (scim.Resource, error) {
+	// Every PATCH answers 200 with the group after the change (RFC 7644
+	// §3.5.2), as clients' validators expect; a client that does not want a
+	// large group sent back asks with excludedAttributes=members.
+	s.changeGroup(w, r, a, true, func(cur scim.Resource) (scim.Resource, error) {
 		return scim.ApplyPatch(cur, ops, scim.GroupSchema())
 	})
 }

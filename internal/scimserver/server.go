@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -72,10 +73,19 @@ func New(st *store.Store, auth Authenticator, log *slog.Logger, opts ...Option) 
 	return s
 }
 
-// Register adds the endpoint's routes to mux.
+// resourceNames are the first path segments after Prefix, as routed; a
+// client may spell them in any case (Entra, Okta and others do not agree).
+var resourceNames = []string{"Users", "Groups", "ServiceProviderConfig", "ResourceTypes", "Schemas"}
+
+// methods are those a 405 may list in Allow, in the order listed.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// Register adds the endpoint's routes to mux: one handler at Prefix+"/"
+// that canonicalises the path (see canonicalPath) and routes it.
 func (s *Server) Register(mux *http.ServeMux) {
+	routes := http.NewServeMux()
 	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request, a licensing.Actor)) {
-		mux.HandleFunc(pattern, s.wrap(fn))
+		routes.HandleFunc(pattern, s.wrap(fn))
 	}
 	h("GET "+Prefix+"/ServiceProviderConfig", s.serviceProviderConfig)
 	h("GET "+Prefix+"/ResourceTypes", s.resourceTypes)
@@ -101,11 +111,112 @@ func (s *Server) Register(mux *http.ServeMux) {
 	h("PATCH "+Prefix+"/Groups/{id}", s.patchGroup)
 	h("DELETE "+Prefix+"/Groups/{id}", s.deleteGroup)
 
-	// Anything else under the prefix is a SCIM 404 (or 405), not the
-	// API's JSON shape.
-	mux.HandleFunc(Prefix+"/", s.wrap(func(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
+	mux.Handle(Prefix+"/", s.route(routes))
+}
+
+// route serves routes with the request's path canonicalised. Anything
+// else under the prefix is a SCIM 404, or a SCIM 405 with Allow when the
+// path is known but not the method; both authenticate first, as every
+// route does.
+func (s *Server) route(routes *http.ServeMux) http.Handler {
+	notFound := s.wrap(func(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
 		fail(w, &scim.Error{Status: http.StatusNotFound, Detail: "no such SCIM endpoint " + r.URL.Path})
-	}))
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cr := canonicalRequest(r)
+		if _, pattern := routes.Handler(cr); pattern != "" {
+			routes.ServeHTTP(w, cr)
+			return
+		}
+		var allow []string
+		for _, m := range methods {
+			probe := *cr
+			probe.Method = m
+			if _, pattern := routes.Handler(&probe); pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			notFound(w, r)
+			return
+		}
+		s.wrap(func(w http.ResponseWriter, r *http.Request, _ licensing.Actor) {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			fail(w, &scim.Error{Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path + "; allowed: " + strings.Join(allow, ", ")})
+		})(w, r)
+	})
+}
+
+// canonicalRequest is r with its path canonicalised (a shallow copy), or r
+// itself when the path already is.
+func canonicalRequest(r *http.Request) *http.Request {
+	esc := r.URL.EscapedPath()
+	rest, ok := strings.CutPrefix(esc, Prefix+"/")
+	if !ok {
+		return r
+	}
+	want := Prefix + "/" + canonicalPath(rest)
+	if want == esc {
+		return r
+	}
+	path, err := url.PathUnescape(want)
+	if err != nil {
+		return r
+	}
+	u := *r.URL
+	u.Path, u.RawPath = path, ""
+	if u.EscapedPath() != want {
+		u.RawPath = want
+	}
+	cr := new(http.Request)
+	*cr = *r
+	cr.URL = &u
+	return cr
+}
+
+// canonicalPath canonicalises rest, the escaped path after Prefix+"/": one
+// trailing slash goes, the first segment is spelled as routed when it is a
+// resource name in any case, and so is .search after Users or Groups.
+// Everything else (resource ids, schema URNs) is left as sent.
+func canonicalPath(rest string) string {
+	rest = strings.TrimSuffix(rest, "/")
+	segs := strings.Split(rest, "/")
+	first, err := url.PathUnescape(segs[0])
+	if err != nil {
+		return rest
+	}
+	for _, name := range resourceNames {
+		if !asciiEqualFold(first, name) {
+			continue
+		}
+		segs[0] = name
+		if len(segs) == 2 && (name == "Users" || name == "Groups") && asciiEqualFold(segs[1], ".search") {
+			segs[1] = ".search"
+		}
+		return strings.Join(segs, "/")
+	}
+	return rest
+}
+
+// asciiEqualFold is strings.EqualFold for ASCII only: the Kelvin sign does
+// not spell "Ks".
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // wrap authenticates, checks the request's media type and answers SCIM
@@ -222,7 +333,8 @@ func toSCIM(err error) *scim.Error {
 		return &scim.Error{Status: http.StatusUnauthorized, Detail: msg}
 	case licensing.CodeForbidden:
 		return &scim.Error{Status: http.StatusForbidden, Detail: msg}
-	case licensing.CodeInactive:
+	case licensing.CodeInactive, licensing.CodeAmbiguous:
+		// A shared email or ID used as a reference names nobody.
 		return &scim.Error{Status: http.StatusBadRequest, SCIMType: scim.InvalidValue, Detail: msg}
 	case licensing.CodeRateLimited:
 		return &scim.Error{Status: http.StatusTooManyRequests, Detail: msg}

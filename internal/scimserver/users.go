@@ -130,16 +130,22 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, _ licensing.Act
 
 // manager resolves a manager reference (a SCIM id, or any key the store
 // finds people by) to a user id; "" stays "". have is the current
-// manager, which needs no lookup.
-func (s *Server) manager(ctx context.Context, value, have string) (string, error) {
+// manager, which needs no lookup. A reference that names nobody yet (or
+// several people) is kept as sent, to resolve when its person arrives:
+// providers do not order their creates, and a person is never refused for
+// their manager.
+func (s *Server) manager(ctx context.Context, value, have string) (id, ref string, err error) {
 	if value == "" || value == have {
-		return value, nil
+		return value, "", nil
 	}
 	u, err := s.store.GetUser(ctx, value)
-	if licensing.ErrorCode(err) == licensing.CodeNotFound {
-		return "", badValue("manager %q not found", value)
+	switch licensing.ErrorCode(err) {
+	case "":
+		return u.ID, "", nil
+	case licensing.CodeNotFound, licensing.CodeAmbiguous:
+		return "", value, nil
 	}
-	return u.ID, err
+	return "", "", err
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, a licensing.Actor) {
@@ -149,7 +155,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, a licensing.
 		s.failErr(w, r, err)
 		return
 	}
-	mgr, err := s.manager(ctx, managerValue(res), "")
+	mgr, ref, err := s.manager(ctx, managerValue(res), "")
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -159,6 +165,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, a licensing.
 		s.failErr(w, r, err)
 		return
 	}
+	id.ManagerRef = ref
 	u, id, err = s.store.CreateIdentity(ctx, a, u, id)
 	if err != nil {
 		s.failErr(w, r, err)
@@ -208,11 +215,13 @@ func (s *Server) changeUser(w http.ResponseWriter, r *http.Request, a licensing.
 		if err != nil {
 			return old, oldID, err
 		}
-		mgr, err := s.manager(ctx, managerValue(res), oldID.ManagerID)
+		mgr, ref, err := s.manager(ctx, managerValue(res), oldID.ManagerID)
 		if err != nil {
 			return old, oldID, err
 		}
-		return userFromResource(res, old, mgr)
+		u, id, err := userFromResource(res, old, mgr)
+		id.ManagerRef = ref
+		return u, id, err
 	})
 	if err != nil {
 		s.failErr(w, r, err)

@@ -82,8 +82,12 @@ func userResource(p store.Person, groups []store.GroupRef, base string) scim.Res
 	set(ent, "department", u.Department)
 	set(ent, "organization", id.Organization)
 	set(ent, "division", id.Division)
-	if id.ManagerID != "" {
+	switch {
+	case id.ManagerID != "":
 		ent["manager"] = map[string]any{"value": id.ManagerID, "$ref": base + "/Users/" + id.ManagerID}
+	case id.ManagerRef != "":
+		// Not provisioned yet: the reference as the provider sent it.
+		ent["manager"] = map[string]any{"value": id.ManagerRef}
 	}
 	if len(ent) > 0 {
 		r[scim.EnterpriseUserURN] = ent

@@ -43,8 +43,9 @@ type OIDC struct {
 }
 
 // Resolver finds a person by any of their keys (id, user name, email,
-// employee ID, external ID), as licensing.Engine.User does.
-type Resolver func(key string) (licensing.User, bool)
+// employee ID, external ID) and says how many people the key names: 1
+// found, 0 nobody, more when shared (then no person).
+type Resolver func(key string) (licensing.User, int)
 
 const (
 	// attemptTTL is how long a browser has to come back from the provider.
@@ -219,7 +220,11 @@ func (p *OIDCProvider) Finish(ctx context.Context, cb Callback, actor func(userN
 		return none, "", "", p.refusedOIDC(ctx, actor(""), "user:unknown", "claims unreadable",
 			licensing.Errorf(licensing.CodeInvalid, "the ID token from %s could not be read", p.name))
 	}
-	u, ok := p.person(c)
+	u, ok, shared, n := p.person(c)
+	if n > 1 {
+		return none, "", "", p.refusedOIDC(ctx, actor(""), "user:unknown", fmt.Sprintf("ambiguous key=%s people=%d sub=%s", shared, n, c.Sub),
+			licensing.Errorf(licensing.CodeAmbiguous, "your %s account's %q names %d people in Seatkeeper: ask the service desk", p.name, shared, n))
+	}
 	if !ok {
 		// The provider's subject is no secret: it lets an administrator
 		// find who tried.
@@ -263,25 +268,37 @@ func (c claims) emailVerified() bool {
 
 // person links the token to a person: sub as their external ID, then a
 // verified email, then preferred_username as their user name. Each must
-// match that very attribute, not merely any of the person's keys.
-func (p *OIDCProvider) person(c claims) (licensing.User, bool) {
-	try := func(key string, field func(licensing.User) string) (licensing.User, bool) {
+// match that very attribute, not merely any of the person's keys. A key
+// that names several people stops the search with its count (shared), and
+// is never resolved to one of them.
+func (p *OIDCProvider) person(c claims) (u licensing.User, ok bool, shared string, n int) {
+	try := func(key string, field func(licensing.User) string) (licensing.User, bool, int) {
 		key = strings.TrimSpace(key)
 		if key == "" || len(key) > 256 {
-			return licensing.User{}, false
+			return licensing.User{}, false, 0
 		}
-		u, ok := p.resolve(key)
-		return u, ok && strings.EqualFold(field(u), key)
+		u, n := p.resolve(key)
+		return u, n == 1 && licensing.FoldKey(field(u)) == licensing.FoldKey(key), n
 	}
-	if u, ok := try(c.Sub, func(u licensing.User) string { return u.ExternalID }); ok {
-		return u, true
+	type step struct {
+		key   string
+		field func(licensing.User) string
 	}
+	steps := []step{{c.Sub, func(u licensing.User) string { return u.ExternalID }}}
 	if c.emailVerified() {
-		if u, ok := try(c.Email, func(u licensing.User) string { return u.Email }); ok {
-			return u, true
+		steps = append(steps, step{c.Email, func(u licensing.User) string { return u.Email }})
+	}
+	steps = append(steps, step{c.PreferredUsername, func(u licensing.User) string { return u.UserName }})
+	for _, st := range steps {
+		u, ok, n := try(st.key, st.field)
+		if ok {
+			return u, true, "", 1
+		}
+		if n > 1 {
+			return licensing.User{}, false, st.key, n
 		}
 	}
-	return try(c.PreferredUsername, func(u licensing.User) string { return u.UserName })
+	return licensing.User{}, false, "", 0
 }
 
 // refusedOIDC audits a refused OIDC sign-in and returns refusal.

@@ -86,7 +86,7 @@ const redirectURL = "http://seatkeeper.test/signin/oidc/callback"
 func (f *fixture) oidc(p *provider) *OIDCProvider {
 	f.t.Helper()
 	o, err := NewOIDC(f.ctx, OIDC{Name: "Mock", Issuer: p.Issuer(), ClientID: p.ClientID, ClientSecret: p.ClientSecret, RedirectURL: redirectURL},
-		f.m, f.svc.Engine.User)
+		f.m, f.svc.Engine.UserLookup)
 	if err != nil {
 		f.t.Fatalf("NewOIDC: %v", err)
 	}
@@ -387,8 +387,43 @@ func TestNewOIDCFailsOnABadIssuer(t *testing.T) {
 		{Issuer: "http://" + addr, RedirectURL: redirectURL},
 		{Issuer: "http://" + addr, ClientID: "c", RedirectURL: "/relative"},
 	} {
-		if _, err := NewOIDC(ctx, cfg, f.m, f.svc.Engine.User); err == nil {
+		if _, err := NewOIDC(ctx, cfg, f.m, f.svc.Engine.UserLookup); err == nil {
 			t.Errorf("NewOIDC(%+v): no error", cfg)
 		}
+	}
+}
+
+// TestOIDCAmbiguousEmailRefused (issue 11, part 2): a verified email two
+// people share names neither; the sign-in is refused with the count and
+// audited, never given to one of them.
+func TestOIDCAmbiguousEmailRefused(t *testing.T) {
+	f := newFixture(t)
+	p := startProvider(t)
+	o := f.oidc(p)
+	u := f.person("carol@example.com")
+	u.Email = "ann@example.com" // carol shares Ann's address as her email
+	if _, err := f.st.UpdateUser(f.ctx, f.actor, u); err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	dana := f.person("dana@example.com")
+	dana.Email = "team@example.com"
+	if _, err := f.st.UpdateUser(f.ctx, f.actor, dana); err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	bob := f.bob
+	bob.Email = "TEAM@example.com"
+	if _, err := f.st.UpdateUser(f.ctx, f.actor, bob); err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	_, _, err := f.signInOIDC(o, p, &mockoidc.MockUser{Subject: "x9", Email: "team@example.com", EmailVerified: true}, "/")
+	if le, ok := licensing.AsError(err); !ok || le.Code != licensing.CodeAmbiguous || !strings.Contains(le.Message, "2 people") {
+		t.Fatalf("sign-in by a shared email: %v, want ambiguous_identity naming 2 people", err)
+	}
+	if !f.audited("signin", "refused", "method=oidc why=ambiguous key=team@example.com people=2 sub=x9") {
+		t.Errorf("the ambiguous sign-in was not audited")
+	}
+	// Ann's own user name still signs her in, though carol's email is it.
+	if got, _, err := f.signInOIDC(o, p, &mockoidc.MockUser{Subject: "x8", PreferredUsername: "ann@example.com"}, "/"); err != nil || got != f.ann.ID {
+		t.Errorf("sign-in by Ann's user name = %s, %v; want Ann", got, err)
 	}
 }

@@ -91,13 +91,19 @@ func (t *tx) matchPerson(r PersonRow) (licensing.User, Identity, bool, error) {
 		if strings.TrimSpace(k.v) == "" {
 			continue
 		}
+		// Only the user name is unique: an external or employee ID shared
+		// by several people names none of them.
 		var id string
-		err := t.queryRow(`SELECT id FROM users WHERE `+k.col+` = ? ORDER BY created_at LIMIT 1`, licensing.FoldKey(strings.TrimSpace(k.v))).Scan(&id)
-		if err == sql.ErrNoRows {
+		var n int
+		err := t.queryRow(`SELECT COALESCE(MIN(id), ''), count(*) FROM users WHERE `+k.col+` = ?`, licensing.FoldKey(strings.TrimSpace(k.v))).Scan(&id, &n)
+		if err == sql.ErrNoRows || (err == nil && n == 0) {
 			continue
 		}
 		if err != nil {
 			return licensing.User{}, Identity{}, false, fmt.Errorf("store: match person: %w", err)
+		}
+		if n > 1 {
+			return licensing.User{}, Identity{}, false, Ambiguous(k.v, n)
 		}
 		u, ident, err := findIdentity(t.queryRow, id, t.s.d.ForUpdate)
 		return u, ident, err == nil, err

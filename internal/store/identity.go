@@ -28,9 +28,13 @@ type Identity struct {
 	FamilyName   string
 	Organization string
 	Division     string
-	// ManagerID is the manager's user id, or "".
-	ManagerID string
-	Emails    []Email
+	// ManagerID is the manager's user id, or "". ManagerRef is a reference
+	// to a manager not provisioned yet, as sent (then ManagerID is ""); it
+	// resolves when a person with that id, user name, external ID,
+	// employee ID or email arrives.
+	ManagerID  string
+	ManagerRef string
+	Emails     []Email
 	// Extra holds the SCIM attributes Seatkeeper keeps without modelling
 	// them (title, phone numbers, addresses …) as a JSON object, so an
 	// identity provider reading a person back finds what it wrote.
@@ -40,10 +44,10 @@ type Identity struct {
 	Version int64
 }
 
-const identityCols = `given_name, family_name, organization, division, manager_id, emails, scim_extra, scim_version`
+const identityCols = `given_name, family_name, organization, division, manager_id, manager_ref, emails, scim_extra, scim_version`
 
 func scanIdentity(dest []any, id *Identity, emails *string) []any {
-	return append(dest, &id.GivenName, &id.FamilyName, &id.Organization, &id.Division, &id.ManagerID, emails, (*rawJSON)(&id.Extra), &id.Version)
+	return append(dest, &id.GivenName, &id.FamilyName, &id.Organization, &id.Division, &id.ManagerID, &id.ManagerRef, emails, (*rawJSON)(&id.Extra), &id.Version)
 }
 
 // rawJSON scans a JSON text column into a json.RawMessage.
@@ -108,6 +112,9 @@ func (s *Store) GetIdentity(ctx context.Context, key string) (licensing.User, Id
 func (t *tx) validateIdentity(userID string, id *Identity) error {
 	id.GivenName, id.FamilyName = strings.TrimSpace(id.GivenName), strings.TrimSpace(id.FamilyName)
 	if id.ManagerID != "" {
+		id.ManagerRef = "" // resolved
+	}
+	if id.ManagerID != "" {
 		if id.ManagerID == userID {
 			return licensing.FieldErrorf(licensing.CodeInvalid, "manager", "a person cannot be their own manager")
 		}
@@ -162,7 +169,7 @@ func (t *tx) createIdentity(a licensing.Actor, u licensing.User, id Identity) (l
 		u.ID = newID("usr")
 	}
 	u.CreatedAt, u.UpdatedAt = t.now, t.now
-	if err := t.checkIdentity(u); err != nil {
+	if err := t.checkIdentity(u, ""); err != nil {
 		return u, id, err
 	}
 	if err := t.validateIdentity(u.ID, &id); err != nil {
@@ -174,8 +181,8 @@ func (t *tx) createIdentity(a licensing.Actor, u licensing.User, id Identity) (l
 		return u, id, err
 	}
 	args := append([]any{u.ID}, userArgs(u)...)
-	args = append(args, micro(t.now), micro(t.now), id.GivenName, id.FamilyName, id.Organization, id.Division, id.ManagerID, emailsJSON(id.Emails), extra, id.Version)
-	res, err := t.exec(`INSERT INTO users (id, `+userWriteCols+`, created_at, updated_at, `+identityCols+`) VALUES (`+placeholders(27)+`) ON CONFLICT DO NOTHING`, args...)
+	args = append(args, micro(t.now), micro(t.now), id.GivenName, id.FamilyName, id.Organization, id.Division, id.ManagerID, id.ManagerRef, emailsJSON(id.Emails), extra, id.Version, licensing.FoldKey(id.ManagerRef))
+	res, err := t.exec(`INSERT INTO users (id, `+userWriteCols+`, created_at, updated_at, `+identityCols+`, manager_ref_lower) VALUES (`+placeholders(29)+`) ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
 		return u, id, fmt.Errorf("store: create user: %w", err)
 	}
@@ -230,7 +237,7 @@ func (t *tx) updateIdentity(a licensing.Actor, old licensing.User, oldID Identit
 // nil), keeping the engine-facing groups in step and revoking a leaver's
 // seats, audited as user.update.
 func (t *tx) updateUserRow(a licensing.Actor, old, u licensing.User, id *Identity) error {
-	if err := t.checkIdentity(u); err != nil {
+	if err := t.checkIdentity(u, old.UserName); err != nil {
 		return err
 	}
 	if old.Kind != u.Kind && u.Kind == licensing.KindService {
@@ -245,8 +252,8 @@ func (t *tx) updateUserRow(a licensing.Actor, old, u licensing.User, id *Identit
 		if err != nil {
 			return err
 		}
-		q += `, given_name = ?, family_name = ?, organization = ?, division = ?, manager_id = ?, emails = ?, scim_extra = ?, scim_version = ?`
-		args = append(args, id.GivenName, id.FamilyName, id.Organization, id.Division, id.ManagerID, emailsJSON(id.Emails), extra, id.Version)
+		q += `, given_name = ?, family_name = ?, organization = ?, division = ?, manager_id = ?, manager_ref = ?, manager_ref_lower = ?, emails = ?, scim_extra = ?, scim_version = ?`
+		args = append(args, id.GivenName, id.FamilyName, id.Organization, id.Division, id.ManagerID, id.ManagerRef, licensing.FoldKey(id.ManagerRef), emailsJSON(id.Emails), extra, id.Version)
 	} else {
 		q += `, scim_version = scim_version + 1`
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +28,11 @@ func scanUser(r rowScanner) (licensing.User, error) {
 	return u, nil
 }
 
+// Ambiguous is the refusal of a key that names several people.
+func Ambiguous(key string, n int) error {
+	return licensing.Errorf(licensing.CodeAmbiguous, "%q names %d people: use their user name or id", key, n)
+}
+
 // findUser resolves key (id, user name, email, employee ID or external ID).
 func findUser(row func(q string, args ...any) *sql.Row, key, lock string) (licensing.User, error) {
 	if strings.TrimSpace(key) == "" {
@@ -44,7 +48,16 @@ func findUser(row func(q string, args ...any) *sql.Row, key, lock string) (licen
 		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE user_name_lower = ?`+lock, lower))
 	}
 	if err == sql.ErrNoRows {
-		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE email_lower = ? OR employee_id_lower = ? OR external_id_lower = ? ORDER BY created_at LIMIT 1`+lock, lower, lower, lower))
+		// The other keys may be shared: one that names several people is
+		// refused, never resolved to an arbitrary one.
+		var n int
+		if err := row(`SELECT count(*) FROM users WHERE email_lower = ? OR employee_id_lower = ? OR external_id_lower = ?`, lower, lower, lower).Scan(&n); err != nil {
+			return u, fmt.Errorf("store: find user: %w", err)
+		}
+		if n > 1 {
+			return u, Ambiguous(key, n)
+		}
+		u, err = scanUser(row(`SELECT `+userCols+` FROM users WHERE email_lower = ? OR employee_id_lower = ? OR external_id_lower = ?`+lock, lower, lower, lower))
 	}
 	if err == sql.ErrNoRows {
 		return u, notFound("user", key)
@@ -123,7 +136,11 @@ func userArgs(u licensing.User) []any {
 		groups = []string{}
 	}
 	g, _ := json.Marshal(groups)
-	return []any{u.UserName, licensing.FoldKey(u.UserName), u.DisplayName, u.Email, licensing.FoldKey(u.Email), u.EmployeeID, licensing.FoldKey(u.EmployeeID),
+	email := "" // only a valid address finds a person
+	if licensing.ValidEmail(u.Email) {
+		email = licensing.FoldKey(u.Email)
+	}
+	return []any{u.UserName, licensing.FoldKey(u.UserName), u.DisplayName, u.Email, email, u.EmployeeID, licensing.FoldKey(u.EmployeeID),
 		u.ExternalID, licensing.FoldKey(u.ExternalID), u.JobCode, u.Department, u.CostCenter, u.EmployeeType, string(g), string(u.Kind), b2i(u.Active)}
 }
 
@@ -131,42 +148,62 @@ func userArgs(u licensing.User) []any {
 // columns hold the identity keys folded (licensing.FoldKey).
 const userWriteCols = `user_name, user_name_lower, display_name, email, email_lower, employee_id, employee_id_lower, external_id, external_id_lower, job_code, department, cost_center, employee_type, groups, kind, active`
 
-// checkIdentity refuses keys (user name, email, employee ID, external ID)
-// that already name someone else: a person must resolve to one identity
-// everywhere, or decisions and seats would follow the wrong person.
-func (t *tx) checkIdentity(u licensing.User) error {
-	fields := []struct{ field, value string }{{"user_name", u.UserName}, {"email", u.Email}, {"employee_id", u.EmployeeID}, {"external_id", u.ExternalID}}
+// checkIdentity refuses a user name (new, or renamed from oldName) that
+// already names someone else: it
+// is the one unique key (RFC 7643 §4.1.1), and lookups try it first. Email,
+// employee ID and external ID may be shared; resolving by one that is
+// refuses it as ambiguous. It then resolves the manager references that
+// waited for this person.
+func (t *tx) checkIdentity(u licensing.User, oldName string) error {
+	name := licensing.FoldKey(u.UserName)
 	if t.s.d.LockKey != nil {
-		// Two concurrent writes must not both take one email or ID: each
-		// locks the values it claims (any field may clash with any other),
-		// in one order, so writes of different people never wait on each
-		// other, as an identity provider's initial import needs.
-		var keys []string
-		for _, f := range fields {
-			if f.value != "" {
-				keys = append(keys, licensing.FoldKey(f.value))
-			}
-		}
-		slices.Sort(keys)
-		for _, k := range slices.Compact(keys) {
-			if err := t.s.d.LockKey(t.ctx, t.Tx, "identity:"+k); err != nil {
-				return err
-			}
+		// Two concurrent writes must not both take one user name; writes of
+		// different people never wait on each other.
+		if err := t.s.d.LockKey(t.ctx, t.Tx, "identity:"+name); err != nil {
+			return err
 		}
 	}
-	for _, f := range fields {
-		if f.value == "" {
-			continue
+	// A user name is found before any other key, so a new one may not be
+	// another person's email or ID either: it would take their lookups
+	// over. (Someone later given this user name as their email takes
+	// nothing: the name is still found first.)
+	q := `SELECT user_name FROM users WHERE id <> ? AND user_name_lower = ? LIMIT 1`
+	args := []any{u.ID, name}
+	if licensing.FoldKey(oldName) != name {
+		q = `SELECT user_name FROM users WHERE id <> ? AND (user_name_lower = ? OR email_lower = ? OR employee_id_lower = ? OR external_id_lower = ?) LIMIT 1`
+		args = append(args, name, name, name)
+	}
+	var other string
+	err := t.queryRow(q, args...).Scan(&other)
+	if err == nil {
+		return licensing.FieldErrorf(licensing.CodeConflict, "user_name", "user_name %q already identifies %q", u.UserName, other)
+	}
+	if err != sql.ErrNoRows {
+		return fmt.Errorf("store: identity check: %w", err)
+	}
+	return t.resolveManagerRefs(u)
+}
+
+// resolveManagerRefs points people whose manager reference names u (by id,
+// user name, external ID, employee ID or a valid email) at u.
+func (t *tx) resolveManagerRefs(u licensing.User) error {
+	keys := []any{licensing.FoldKey(u.ID), licensing.FoldKey(u.UserName)}
+	for _, k := range []string{u.ExternalID, u.EmployeeID} {
+		if k != "" {
+			keys = append(keys, licensing.FoldKey(k))
 		}
-		k := licensing.FoldKey(f.value)
-		var other string
-		err := t.queryRow(`SELECT user_name FROM users WHERE id <> ? AND (user_name_lower = ? OR email_lower = ? OR employee_id_lower = ? OR external_id_lower = ?) LIMIT 1`, u.ID, k, k, k, k).Scan(&other)
-		if err == nil {
-			return licensing.FieldErrorf(licensing.CodeConflict, f.field, "%s %q already identifies %q", f.field, f.value, other)
-		}
-		if err != sql.ErrNoRows {
-			return fmt.Errorf("store: identity check: %w", err)
-		}
+	}
+	if licensing.ValidEmail(u.Email) {
+		keys = append(keys, licensing.FoldKey(u.Email))
+	}
+	args := append([]any{u.ID, micro(t.now), u.ID}, keys...)
+	res, err := t.exec(`UPDATE users SET manager_id = ?, manager_ref = '', manager_ref_lower = '', scim_version = scim_version + 1, updated_at = ?
+		WHERE id <> ? AND manager_ref_lower IN (`+placeholders(len(keys))+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("store: resolve manager references: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return t.record(licensing.System("provisioning"), "user.manager_resolved", "user:"+u.UserName, "ok", fmt.Sprintf("people=%d", n))
 	}
 	return nil
 }
@@ -181,7 +218,7 @@ func (s *Store) CreateUser(ctx context.Context, a licensing.Actor, u licensing.U
 			u.ID = newID("usr")
 		}
 		u.CreatedAt, u.UpdatedAt = t.now, t.now
-		if err := t.checkIdentity(u); err != nil {
+		if err := t.checkIdentity(u, ""); err != nil {
 			return err
 		}
 		args := append([]any{u.ID}, userArgs(u)...)

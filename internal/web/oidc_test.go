@@ -52,7 +52,7 @@ func newOIDCEnv(t *testing.T, m *mockoidc.MockOIDC) *env {
 	t.Helper()
 	return newEnvWith(t, func(e *env, auth *signin.Manager, base string) []web.Option {
 		o, err := signin.NewOIDC(e.ctx, signin.OIDC{Name: "Mock IdP", Issuer: m.Issuer(), ClientID: m.ClientID, ClientSecret: m.ClientSecret,
-			RedirectURL: base + "/signin/oidc/callback"}, auth, e.svc.Engine.User)
+			RedirectURL: base + "/signin/oidc/callback"}, auth, e.svc.Engine.UserLookup)
 		if err != nil {
 			t.Fatalf("NewOIDC: %v", err)
 		}

@@ -120,6 +120,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"History", historyTests()},
 		{"IntegrationSeats", integrationSeatTests()},
 		{"IdentityKeys", identityKeyTests()},
+		{"SharedKeys", sharedKeyTests()},
 		{"Abuse", append(denialRepeatTests(), sessionCapTests()...)},
 	}
 	for _, g := range groups {
