@@ -434,17 +434,16 @@ func TestBadInputWrongMethod(t *testing.T) {
 	wantError(t, e.call("GET", "/api/v1/nothing-here", nil), 404, "not_found", "-")
 }
 
-// TestBadInputIdentityClash: the user name is the one unique key, and
-// lookups try it first, so a user name may not be another person's user
-// name, email or ID: it would take their decisions over. Emails and IDs may
-// be shared (issue 11): see TestSharedKeysNeverResolveToAnArbitraryPerson.
+// TestBadInputIdentityClash: the user name is the one unique key (in any
+// case or width): a second person may not take it. Emails and IDs may be
+// shared (issue 11): see TestSharedKeysNeverResolveToAnArbitraryPerson.
 func TestBadInputIdentityClash(t *testing.T) {
 	for _, tc := range []struct {
 		name, method, path, body, field string
 	}{
-		{"new user named as another's employee ID", "POST", "/api/v1/users", `{"user_name":"e100"}`, "user_name"},
 		{"new user named as another's user name in another case", "POST", "/api/v1/users", `{"user_name":"ANN@example.com"}`, "user_name"},
-		{"user renamed to another's email", "PUT", "/api/v1/users/bob@example.com", `{"user_name":"ann@example.com"}`, "user_name"},
+		{"new user named as another's user name in full width", "POST", "/api/v1/users", `{"user_name":"ａｎｎ@example.com"}`, "user_name"},
+		{"user renamed to another's user name", "PUT", "/api/v1/users/bob@example.com", `{"user_name":"ann@example.com"}`, "user_name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t)

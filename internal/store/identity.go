@@ -111,6 +111,9 @@ func (s *Store) GetIdentity(ctx context.Context, key string) (licensing.User, Id
 // normalises the emails.
 func (t *tx) validateIdentity(userID string, id *Identity) error {
 	id.GivenName, id.FamilyName = strings.TrimSpace(id.GivenName), strings.TrimSpace(id.FamilyName)
+	if err := t.resolveManagerRef(userID, id); err != nil {
+		return err
+	}
 	if id.ManagerID != "" {
 		id.ManagerRef = "" // resolved
 	}
@@ -169,7 +172,7 @@ func (t *tx) createIdentity(a licensing.Actor, u licensing.User, id Identity) (l
 		u.ID = newID("usr")
 	}
 	u.CreatedAt, u.UpdatedAt = t.now, t.now
-	if err := t.checkIdentity(u, ""); err != nil {
+	if err := t.checkIdentity(u); err != nil {
 		return u, id, err
 	}
 	if err := t.validateIdentity(u.ID, &id); err != nil {
@@ -237,7 +240,7 @@ func (t *tx) updateIdentity(a licensing.Actor, old licensing.User, oldID Identit
 // nil), keeping the engine-facing groups in step and revoking a leaver's
 // seats, audited as user.update.
 func (t *tx) updateUserRow(a licensing.Actor, old, u licensing.User, id *Identity) error {
-	if err := t.checkIdentity(u, old.UserName); err != nil {
+	if err := t.checkIdentity(u); err != nil {
 		return err
 	}
 	if old.Kind != u.Kind && u.Kind == licensing.KindService {

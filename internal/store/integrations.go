@@ -123,7 +123,7 @@ func (t *tx) serviceAccount(name string) (licensing.User, error) {
 	if err := u.Validate(); err != nil {
 		return u, err
 	}
-	if err := t.checkIdentity(u, ""); err != nil {
+	if err := t.checkIdentity(u); err != nil {
 		if le, ok := licensing.AsError(err); ok && le.Code == licensing.CodeConflict {
 			return u, licensing.FieldErrorf(licensing.CodeConflict, "name", "%s", le.Message)
 		}

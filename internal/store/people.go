@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -148,33 +149,26 @@ func userArgs(u licensing.User) []any {
 // columns hold the identity keys folded (licensing.FoldKey).
 const userWriteCols = `user_name, user_name_lower, display_name, email, email_lower, employee_id, employee_id_lower, external_id, external_id_lower, job_code, department, cost_center, employee_type, groups, kind, active`
 
-// checkIdentity refuses a user name (new, or renamed from oldName) that
-// already names someone else: it
+// checkIdentity refuses a user name that already names someone else: it
 // is the one unique key (RFC 7643 §4.1.1), and lookups try it first. Email,
-// employee ID and external ID may be shared; resolving by one that is
-// refuses it as ambiguous. It then resolves the manager references that
-// waited for this person.
-func (t *tx) checkIdentity(u licensing.User, oldName string) error {
+// employee ID and external ID may be shared — also with another person's
+// user name, as a shared mailbox is: creates arrive in any order, and none
+// may be refused for it. Resolving by a shared key refuses it as ambiguous.
+// It then resolves the manager references that waited for this person.
+func (t *tx) checkIdentity(u licensing.User) error {
 	name := licensing.FoldKey(u.UserName)
-	if t.s.d.LockKey != nil {
-		// Two concurrent writes must not both take one user name; writes of
-		// different people never wait on each other.
-		if err := t.s.d.LockKey(t.ctx, t.Tx, "identity:"+name); err != nil {
-			return err
-		}
+	// Two concurrent writes must not both take one user name, nor miss a
+	// manager reference to this person written at the same moment (see
+	// resolveManagerRef); writes of unrelated people never wait.
+	locks := []string{"identity:" + name}
+	for _, k := range personKeys(u) {
+		locks = append(locks, "mgrref:"+k)
 	}
-	// A user name is found before any other key, so a new one may not be
-	// another person's email or ID either: it would take their lookups
-	// over. (Someone later given this user name as their email takes
-	// nothing: the name is still found first.)
-	q := `SELECT user_name FROM users WHERE id <> ? AND user_name_lower = ? LIMIT 1`
-	args := []any{u.ID, name}
-	if licensing.FoldKey(oldName) != name {
-		q = `SELECT user_name FROM users WHERE id <> ? AND (user_name_lower = ? OR email_lower = ? OR employee_id_lower = ? OR external_id_lower = ?) LIMIT 1`
-		args = append(args, name, name, name)
+	if err := t.lockKeys(locks...); err != nil {
+		return err
 	}
 	var other string
-	err := t.queryRow(q, args...).Scan(&other)
+	err := t.queryRow(`SELECT user_name FROM users WHERE id <> ? AND user_name_lower = ?`, u.ID, name).Scan(&other)
 	if err == nil {
 		return licensing.FieldErrorf(licensing.CodeConflict, "user_name", "user_name %q already identifies %q", u.UserName, other)
 	}
@@ -184,10 +178,10 @@ func (t *tx) checkIdentity(u licensing.User, oldName string) error {
 	return t.resolveManagerRefs(u)
 }
 
-// resolveManagerRefs points people whose manager reference names u (by id,
-// user name, external ID, employee ID or a valid email) at u.
-func (t *tx) resolveManagerRefs(u licensing.User) error {
-	keys := []any{licensing.FoldKey(u.ID), licensing.FoldKey(u.UserName)}
+// personKeys are the folded keys a manager reference may name u by: id,
+// user name, external ID, employee ID, a valid email.
+func personKeys(u licensing.User) []string {
+	keys := []string{licensing.FoldKey(u.ID), licensing.FoldKey(u.UserName)}
 	for _, k := range []string{u.ExternalID, u.EmployeeID} {
 		if k != "" {
 			keys = append(keys, licensing.FoldKey(k))
@@ -196,9 +190,61 @@ func (t *tx) resolveManagerRefs(u licensing.User) error {
 	if licensing.ValidEmail(u.Email) {
 		keys = append(keys, licensing.FoldKey(u.Email))
 	}
-	args := append([]any{u.ID, micro(t.now), u.ID}, keys...)
+	return keys
+}
+
+// lockKeys takes the dialect's transaction locks on keys, sorted, so two
+// writers never take them in opposite orders (a deadlock is retried anyway).
+func (t *tx) lockKeys(keys ...string) error {
+	if t.s.d.LockKey == nil {
+		return nil // one writer at a time already
+	}
+	slices.Sort(keys)
+	for _, k := range slices.Compact(keys) {
+		if err := t.s.d.LockKey(t.ctx, t.Tx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolveManagerRef resolves, inside the write, a manager reference that
+// named nobody when the request was read: the person may have arrived
+// since. The reference's lock orders it against that person's own write,
+// which resolves references the other way (resolveManagerRefs).
+func (t *tx) resolveManagerRef(userID string, id *Identity) error {
+	if id.ManagerID != "" || id.ManagerRef == "" {
+		return nil
+	}
+	f := licensing.FoldKey(id.ManagerRef)
+	if err := t.lockKeys("mgrref:" + f); err != nil {
+		return err
+	}
+	var mgr string
+	var n int
+	err := t.queryRow(`SELECT COALESCE(MIN(id), ''), count(*) FROM users WHERE id <> ? AND (id = ? OR user_name_lower = ? OR external_id_lower = ? OR employee_id_lower = ? OR email_lower = ?)`,
+		userID, id.ManagerRef, f, f, f, f).Scan(&mgr, &n)
+	if err != nil {
+		return fmt.Errorf("store: manager reference: %w", err)
+	}
+	if n == 1 {
+		id.ManagerID, id.ManagerRef = mgr, ""
+	}
+	return nil
+}
+
+// resolveManagerRefs points people whose manager reference names u (by id,
+// user name, external ID, employee ID or a valid email) at u.
+func (t *tx) resolveManagerRefs(u licensing.User) error {
+	var keys []any
+	for _, k := range personKeys(u) {
+		keys = append(keys, k)
+	}
+	args := append(append([]any{u.ID, micro(t.now)}, keys...), u.ID)
+	// "manager_ref_lower <> ''" lets the partial index serve the update:
+	// without it SQLite scans every person on every write.
 	res, err := t.exec(`UPDATE users SET manager_id = ?, manager_ref = '', manager_ref_lower = '', scim_version = scim_version + 1, updated_at = ?
-		WHERE id <> ? AND manager_ref_lower IN (`+placeholders(len(keys))+`)`, args...)
+		WHERE manager_ref_lower <> '' AND manager_ref_lower IN (`+placeholders(len(keys))+`) AND id <> ?`, args...)
 	if err != nil {
 		return fmt.Errorf("store: resolve manager references: %w", err)
 	}
@@ -218,7 +264,7 @@ func (s *Store) CreateUser(ctx context.Context, a licensing.Actor, u licensing.U
 			u.ID = newID("usr")
 		}
 		u.CreatedAt, u.UpdatedAt = t.now, t.now
-		if err := t.checkIdentity(u, ""); err != nil {
+		if err := t.checkIdentity(u); err != nil {
 			return err
 		}
 		args := append([]any{u.ID}, userArgs(u)...)
