@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/store"
@@ -41,6 +43,28 @@ func sharedKeyTests() []testCase {
 			}
 			_, err = e.s.GetUser(e.ctx, "not an address")
 			wantCode(e.t, "GetUser(an invalid email)", err, licensing.CodeNotFound)
+		}},
+		{"manager_reference_resolves_when_both_arrive_at_once", func(e *env) {
+			// A report and their manager created at the same moment, 12 times:
+			// whichever commits first, the reference ends resolved.
+			for i := range 12 {
+				var wg sync.WaitGroup
+				var rep, mgr licensing.User
+				var errR, errM error
+				wg.Go(func() {
+					rep, _, errR = e.s.CreateIdentity(e.ctx, e.admin, licensing.User{UserName: fmt.Sprintf("r%d", i), Kind: licensing.KindPerson, Active: true}, store.Identity{ManagerRef: fmt.Sprintf("MX%d", i)})
+				})
+				wg.Go(func() {
+					mgr, _, errM = e.s.CreateIdentity(e.ctx, e.admin, licensing.User{UserName: fmt.Sprintf("m%d", i), ExternalID: fmt.Sprintf("mx%d", i), Kind: licensing.KindPerson, Active: true}, store.Identity{})
+				})
+				wg.Wait()
+				if errR != nil || errM != nil {
+					e.t.Fatalf("creates: %v, %v", errR, errM)
+				}
+				if _, id, err := e.s.GetIdentity(e.ctx, rep.ID); err != nil || id.ManagerID != mgr.ID || id.ManagerRef != "" {
+					e.t.Errorf("pair %d: report's manager %q (reference %q), %v; want %s", i, id.ManagerID, id.ManagerRef, err, mgr.ID)
+				}
+			}
 		}},
 		{"manager_reference_resolves_on_arrival", func(e *env) {
 			bob, bid, err := e.s.CreateIdentity(e.ctx, e.admin, licensing.User{UserName: "bob", Kind: licensing.KindPerson, Active: true}, store.Identity{ManagerRef: "Boss-Ext"})
