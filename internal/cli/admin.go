@@ -32,25 +32,43 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 }
 
 func runToken(ctx context.Context, env Env, args []string) error {
+	const use = "usage: seatkeeper token create|list|revoke [flags] (seatkeeper token SUBCOMMAND --help lists its flags)"
 	if len(args) == 0 {
-		return &exitError{code: 2, err: errors.New("usage: seatkeeper token create|list|revoke [flags]")}
+		return &exitError{code: 2, err: errors.New(use)}
 	}
-	fs := newFlagSet("token "+args[0], env)
+	sub := args[0]
+	switch sub {
+	case "create", "list", "revoke":
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(env.Stdout, use)
+		return nil
+	default:
+		// Checked before anything is opened: a typo creates no database.
+		return &exitError{code: 2, err: fmt.Errorf("unknown token command %q: %s", sub, use)}
+	}
+	fs := newFlagSet("token "+sub, env)
 	var d dbFlags
 	d.register(fs, env)
-	name := fs.String("name", "", "token name (create)")
-	scope := fs.String("scope", "", "admin, platform, scim or integration (create)")
-	ttl := fs.Duration("ttl", 0, "lifetime, 0 for none (create)")
+	var name, scope *string
+	var ttl *time.Duration
+	if sub == "create" { // each subcommand lists only its own flags
+		name = fs.String("name", "", "token name")
+		scope = fs.String("scope", "", "admin, platform, scim or integration")
+		ttl = fs.Duration("ttl", 0, "lifetime, 0 for none")
+	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, d.db, newLogger(env.Stderr, "warn"))
+	if want := map[string]int{"create": 0, "list": 0, "revoke": 1}[sub]; fs.NArg() != want {
+		return &exitError{code: 2, err: fmt.Errorf("token %s takes %d argument(s), got %d: %s", sub, want, fs.NArg(), use)}
+	}
+	st, err := openExisting(ctx, d.db, newLogger(env.Stderr, "warn"))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	actor := licensing.Actor{Name: "cli:" + orUnknown(env.Getenv("USER")), Source: "cli"}
-	switch args[0] {
+	switch sub {
 	case "create":
 		t, secret, err := st.CreateToken(ctx, actor, *name, *scope, *ttl)
 		if err != nil {
@@ -70,15 +88,10 @@ func runToken(ctx context.Context, env Env, args []string) error {
 		}
 		return tw.Flush()
 	case "revoke":
-		if fs.NArg() != 1 {
-			return &exitError{code: 2, err: errors.New("usage: seatkeeper token revoke [--db …] ID_OR_NAME")}
-		}
 		if err := st.RevokeToken(ctx, actor, fs.Arg(0)); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "revoked %s\n", fs.Arg(0))
-	default:
-		return &exitError{code: 2, err: fmt.Errorf("unknown token command %q", args[0])}
 	}
 	return nil
 }
@@ -101,20 +114,32 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
 		return &exitError{code: 2, err: errors.New("usage: seatkeeper audit verify|export [flags]")}
 	}
+	switch args[0] {
+	case "verify", "export":
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(env.Stdout, "usage: seatkeeper audit verify|export [flags] (seatkeeper audit SUBCOMMAND --help lists its flags)")
+		return nil
+	default:
+		return &exitError{code: 2, err: fmt.Errorf("unknown audit command %q: want verify or export", args[0])}
+	}
 	fs := newFlagSet("audit "+args[0], env)
 	var d dbFlags
 	d.register(fs, env)
-	format := fs.String("format", "jsonl", "export format: jsonl or csv")
+	format := new(string)
+	*format = "jsonl"
+	if args[0] == "export" {
+		fs.StringVar(format, "format", "jsonl", "export format: jsonl or csv")
+	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	if args[0] != "verify" && args[0] != "export" {
-		return &exitError{code: 2, err: fmt.Errorf("unknown audit command %q", args[0])}
+	if fs.NArg() > 0 {
+		return &exitError{code: 2, err: fmt.Errorf("audit %s: unexpected argument %q", args[0], fs.Arg(0))}
 	}
 	if *format != "jsonl" && *format != "csv" {
 		return &exitError{code: 2, err: fmt.Errorf("unknown format %q: want jsonl or csv", *format)}
 	}
-	st, err := openStore(ctx, d.db, newLogger(env.Stderr, "warn"))
+	st, err := openExisting(ctx, d.db, newLogger(env.Stderr, "warn"))
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 // base URL refuses to start.
 func TestServeBaseURL(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "base.db")
+	ok(t, "migrate", "--db", db)
 	token := lastLine(ok(t, "token", "create", "--db", db, "--name", "root", "--scope", "admin").stdout)
 	var out bytes.Buffer
 	env := Env{Getenv: noenv, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out}

@@ -10,6 +10,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/seatkeeper/seatkeeper/internal/store"
@@ -70,10 +73,22 @@ commands:
   bench scim            an identity provider's initial import over SCIM, with rules and audit
   bench report          a year of lease history: rollup, the year's report at 1M and 5M leases, plain SQL beside it
   bench mix             the mix optimiser: Erlang B, Recommend/Compare/Backtest on a large year, the demo's back-test
+  version               print the version, commit and Go release
+
+Every command but serve, migrate and demo refuses a database that does not exist.
+Flags may come before or after arguments; "seatkeeper COMMAND --help" lists a command's own flags.
 `
 
-// Run runs one seatkeeper command.
+// Run runs one seatkeeper command. Asking for help (-h, --help) is not an
+// error: the help goes to stdout and Run returns nil.
 func Run(ctx context.Context, args []string, env Env) error {
+	if err := dispatch(ctx, args, env); !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil
+}
+
+func dispatch(ctx context.Context, args []string, env Env) error {
 	stdout, stderr := env.Stdout, env.Stderr
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -101,6 +116,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return runRules(ctx, env, rest)
 	case "report":
 		return runReport(ctx, env, rest)
+	case "version", "--version":
+		fmt.Fprintln(stdout, Version())
+		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -114,7 +132,7 @@ type dbFlags struct {
 	db string
 }
 
-func (d *dbFlags) register(fs *flag.FlagSet, env Env) {
+func (d *dbFlags) register(fs *flagSet, env Env) {
 	def := env.Getenv("SEATKEEPER_DB")
 	if def == "" {
 		def = "seatkeeper.db"
@@ -122,20 +140,110 @@ func (d *dbFlags) register(fs *flag.FlagSet, env Env) {
 	fs.StringVar(&d.db, "db", def, "database: a file path or sqlite:PATH for SQLite, postgres://… for PostgreSQL (env SEATKEEPER_DB)")
 }
 
-func newFlagSet(name string, env Env) *flag.FlagSet {
-	fs := flag.NewFlagSet("seatkeeper "+name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	return fs
+// flagSet is a command's flags, with its help going to stdout.
+type flagSet struct {
+	*flag.FlagSet
+	stdout io.Writer
 }
 
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+func newFlagSet(name string, env Env) *flagSet {
+	fs := flag.NewFlagSet("seatkeeper "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: seatkeeper %s [flags] [arguments]\n\nflags:\n", name)
+		fs.PrintDefaults()
+	}
+	return &flagSet{FlagSet: fs, stdout: env.Stdout}
+}
+
+// parse parses flags wherever they stand among the arguments ("token revoke
+// ID --db F" as well as "token revoke --db F ID"); fs.Args() then holds the
+// arguments in order. Help is printed to stdout and returned as
+// flag.ErrHelp, which Run turns into success.
+func parse(fs *flagSet, args []string) error {
+	for _, a := range args {
+		if a == "--" {
+			break
 		}
-		return &exitError{code: 2, err: err}
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(fs.stdout)
+			fs.Usage()
+			return flag.ErrHelp
+		}
+	}
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			pos = append(pos, rest...) // everything after "--" is an argument
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
+}
+
+// mustExist refuses a SQLite file that is not there: a command run against
+// a mistyped path must not create an empty store and report on it (an
+// intact audit chain of nothing is a false assurance).
+func mustExist(db string) error {
+	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
+		return nil
+	}
+	path := strings.TrimPrefix(db, "sqlite:")
+	if _, err := os.Stat(path); err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("no database at %s: give --db or SEATKEEPER_DB (serve, migrate and demo create one)", path)}
 	}
 	return nil
+}
+
+// openExisting opens a store that must already exist (see mustExist).
+func openExisting(ctx context.Context, db string, log *slog.Logger) (*store.Store, error) {
+	if err := mustExist(db); err != nil {
+		return nil, err
+	}
+	return openStore(ctx, db, log)
+}
+
+// Version names this build: the module version, the commit and its time
+// when built from a checkout, and the Go release.
+func Version() string {
+	v, rev, at, dirty := "(devel)", "", "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.time":
+				at = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	out := "seatkeeper " + v
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if dirty {
+			rev += "+changes"
+		}
+		out += " commit " + rev
+		if at != "" {
+			out += " " + at
+		}
+	}
+	return out + " " + runtime.Version()
 }
 
 // openStore opens the store named by db and applies migrations.

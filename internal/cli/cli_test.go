@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -123,13 +124,37 @@ func TestHelp(t *testing.T) {
 			}
 		}
 	}
-	// A subcommand's -h is help too, exit 0.
-	r := run(t, "migrate", "-h")
-	if !errors.Is(r.err, flag.ErrHelp) || r.code != 0 {
-		t.Errorf("migrate -h: err %v exit %d, want flag.ErrHelp and exit 0", r.err, r.code)
+	// A subcommand's -h is help too: on stdout, success, no database made.
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, args := range [][]string{{"migrate", "-h"}, {"token", "list", "--help"}, {"token", "--help"}, {"audit", "verify", "-h"}} {
+		r := run(t, args...)
+		if r.err != nil || r.code != 0 || strings.Contains(r.stdout+r.stderr, "help requested") {
+			t.Errorf("%v: err %v exit %d, out %q: want plain help and success", args, r.err, r.code, r.stdout+r.stderr)
+		}
+		if !strings.Contains(r.stdout, "usage: seatkeeper") {
+			t.Errorf("%v: help not on stdout: %q", args, r.stdout)
+		}
 	}
-	if !strings.Contains(r.stderr, "-db") {
-		t.Errorf("migrate -h: flag help lacks -db: %s", r.stderr)
+	if r := run(t, "migrate", "-h"); !strings.Contains(r.stdout, "-db") {
+		t.Errorf("migrate -h: flag help lacks -db: %s", r.stdout)
+	}
+	// A subcommand's help lists its own flags only.
+	if r := run(t, "token", "list", "-h"); strings.Contains(r.stdout, "-scope") || strings.Contains(r.stdout, "-ttl") {
+		t.Errorf("token list -h lists token create's flags: %s", r.stdout)
+	}
+	if r := run(t, "token", "create", "-h"); !strings.Contains(r.stdout, "-scope") {
+		t.Errorf("token create -h lacks -scope: %s", r.stdout)
+	}
+	// An unknown subcommand is a usage error and creates nothing.
+	if r := run(t, "token", "frobnicate"); r.code != 2 {
+		t.Errorf("token frobnicate: exit %d, want 2", r.code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "seatkeeper.db")); err == nil {
+		t.Errorf("help or a typo created ./seatkeeper.db")
+	}
+	if r := ok(t, "version"); !strings.HasPrefix(r.stdout, "seatkeeper ") || !strings.Contains(r.stdout, "go1.") {
+		t.Errorf("version = %q, want seatkeeper VERSION … goX", r.stdout)
 	}
 	// A bad flag is a usage error.
 	if r := run(t, "migrate", "--nope"); r.code != 2 {
@@ -186,6 +211,7 @@ func TestMigrateUsesEnvDB(t *testing.T) {
 
 func TestTokens(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "x.db")
+	ok(t, "migrate", "--db", db)
 	r := ok(t, "token", "create", "--db", db, "--name", "ops-admin", "--scope", "admin")
 	secret := lastLine(r.stdout)
 	if !strings.HasPrefix(secret, "sk_") || strings.ContainsAny(secret, " \t") || len(secret) < 20 {
@@ -257,6 +283,7 @@ func TestTokens(t *testing.T) {
 
 func TestAudit(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "x.db")
+	ok(t, "migrate", "--db", db)
 	ok(t, "token", "create", "--db", db, "--name", "a1", "--scope", "admin")
 	ok(t, "token", "create", "--db", db, "--name", "a2", "--scope", "scim")
 	ok(t, "token", "revoke", "--db", db, "a2")
@@ -559,4 +586,38 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestMissingDatabaseRefused (issue 12): a mistyped --db is refused by every
+// command but serve, migrate and demo, and creates nothing — an "intact"
+// audit chain of an empty new store would be a false assurance.
+func TestMissingDatabaseRefused(t *testing.T) {
+	dir := t.TempDir()
+	typo := filepath.Join(dir, "typo.db")
+	for _, args := range [][]string{
+		{"audit", "verify", "--db", typo},
+		{"audit", "export", "--db", typo},
+		{"token", "list", "--db", typo},
+		{"token", "create", "--db", typo, "--name", "x", "--scope", "admin"},
+		{"report", "cost", "--db", typo},
+		{"rules", "list", "--db", typo},
+	} {
+		r := run(t, args...)
+		if r.err == nil || r.code == 0 || !strings.Contains(r.err.Error(), "no database at") {
+			t.Errorf("%v: err %v exit %d, want a refusal naming the missing database", args, r.err, r.code)
+		}
+		if _, err := os.Stat(typo); err == nil {
+			t.Fatalf("%v created %s", args, typo)
+		}
+	}
+	// Flags may follow the arguments, as the README writes them.
+	db := filepath.Join(dir, "x.db")
+	ok(t, "migrate", "--db", db)
+	ok(t, "token", "create", "--db", db, "--name", "ops", "--scope", "admin")
+	if r := ok(t, "token", "revoke", "ops", "--db", db); !strings.Contains(r.stdout, "revoked ops") {
+		t.Errorf("token revoke ID --db: %q", r.stdout)
+	}
+	if r := ok(t, "audit", "verify", "--db", db); !strings.Contains(r.stdout, "intact") {
+		t.Errorf("audit verify: %q", r.stdout)
+	}
 }

@@ -43,7 +43,7 @@ func runImport(ctx context.Context, env Env, args []string) error {
 		}
 		in = f
 	}
-	st, err := openStore(ctx, d.db, newLogger(env.Stderr, "warn"))
+	st, err := openExisting(ctx, d.db, newLogger(env.Stderr, "warn"))
 	if err != nil {
 		return err
 	}

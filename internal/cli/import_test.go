@@ -24,6 +24,7 @@ func TestImportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	ok(t, "migrate", "--db", db)
 	r := ok(t, "import", "--db", db, "--dry-run", file)
 	if !strings.Contains(r.stdout, "dry run, nothing written: 2 rows: would create 2") {
 		t.Errorf("dry run stdout = %q", r.stdout)

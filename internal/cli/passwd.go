@@ -32,7 +32,7 @@ func runPasswd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, d.db, newLogger(env.Stderr, "warn"))
+	st, err := openExisting(ctx, d.db, newLogger(env.Stderr, "warn"))
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -65,10 +64,7 @@ func runReport(ctx context.Context, env Env, args []string) error {
 	default:
 		return &exitError{code: 2, err: fmt.Errorf("report: --format must be table, csv or json, not %q", *format)}
 	}
-	if err := mustExist(d.db); err != nil {
-		return err
-	}
-	st, err := openStore(ctx, d.db, newLogger(env.Stderr, "warn"))
+	st, err := openExisting(ctx, d.db, newLogger(env.Stderr, "warn"))
 	if err != nil {
 		return err
 	}
@@ -107,19 +103,6 @@ func flagError(err error) error {
 		return err
 	}
 	return fmt.Errorf("--%s: %s", strings.ReplaceAll(e.Field, "_", "-"), e.Message)
-}
-
-// mustExist refuses a SQLite file that is not there: a report of an empty
-// new database would be a false "all quiet".
-func mustExist(db string) error {
-	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
-		return nil
-	}
-	path := strings.TrimPrefix(db, "sqlite:")
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("no database at %s (give --db or SEATKEEPER_DB): %w", path, err)
-	}
-	return nil
 }
 
 // printSection writes a report's paragraphs and tables for a terminal.

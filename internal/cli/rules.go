@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -58,10 +57,10 @@ func runRules(ctx context.Context, env Env, args []string) error {
 		fmt.Fprint(env.Stderr, rulesUsage)
 		return &exitError{code: 2, err: fmt.Errorf("rules: unknown subcommand %q", sub)}
 	}
-	pos, err := parseInterspersed(fs, rest)
-	if err != nil {
+	if err := parse(fs, rest); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if *remove != "" && sub != "preview" {
 		return &exitError{code: 2, err: fmt.Errorf("rules %s: --remove applies to preview only", sub)}
 	}
@@ -83,11 +82,12 @@ func runRules(ctx context.Context, env Env, args []string) error {
 		if sub == "update" {
 			id = pos[0]
 		}
+		var err error
 		if rule, err = readRule(env, file, id); err != nil {
 			return fmt.Errorf("rules %s: %w", sub, err)
 		}
 	}
-	st, err := openStore(ctx, d.db, newLogger(env.Stderr, "warn"))
+	st, err := openExisting(ctx, d.db, newLogger(env.Stderr, "warn"))
 	if err != nil {
 		return err
 	}
@@ -111,22 +111,6 @@ func runRules(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("rules %s: %w", sub, err)
 	}
 	return nil
-}
-
-// parseInterspersed parses flags wherever they stand among the positional
-// arguments (flag stops at the first one), so "preview FILE --json" works.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parse(fs, args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos, args = append(pos, args[0]), args[1:]
-	}
 }
 
 // readRule reads and checks a rule file strictly, as the API reads a body:
