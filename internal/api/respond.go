@@ -217,5 +217,13 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if s.pageNotFound != nil && !strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasPrefix(r.URL.Path, "/scim/") {
+		s.pageNotFound.ServeHTTP(w, r) // a person's browser gets a page
+		return
+	}
 	writeJSON(w, http.StatusNotFound, errorBody{Error: errorDetail{Code: licensing.CodeNotFound, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}})
 }
+
+// SetPageNotFound answers paths outside /api/ and /scim/ that nothing
+// serves with h (the web pages' HTML 404) instead of JSON.
+func (s *Server) SetPageNotFound(h http.Handler) { s.pageNotFound = h }

@@ -44,6 +44,8 @@ type Server struct {
 	reports *reporting.Service
 	// public says where the server is reached from outside (links).
 	public *publicurl.Resolver
+	// pageNotFound answers unknown browser paths (nil: JSON like the API).
+	pageNotFound http.Handler
 }
 
 // SetPublicURL sets where the server is reached from outside (serve

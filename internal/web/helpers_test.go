@@ -79,7 +79,9 @@ func newEnvWith(t *testing.T, options func(e *env, auth *signin.Manager, base st
 	if options != nil {
 		opts = options(e, auth, "http://"+srv.Listener.Addr().String())
 	}
-	apiServer.Mount(web.New(svc, dsk, auth, log, opts...).Register)
+	pages := web.New(svc, dsk, auth, log, opts...)
+	apiServer.Mount(pages.Register)
+	apiServer.SetPageNotFound(http.HandlerFunc(pages.NotFound))
 	srv.Config.Handler = apiServer.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close) // runs before st.Close

@@ -5,6 +5,12 @@ import "net/http"
 // Register adds every page to mux; this is the one place that lists them.
 func (p *Pages) Register(mux *http.ServeMux) {
 	mux.Handle("GET /static/", staticHandler())
+	// Browsers ask for /favicon.ico whatever the page says: the same icon.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/static/favicon.svg"
+		staticHandler().ServeHTTP(w, r2)
+	})
 
 	// The administrator's licence console, signed in with an admin token.
 	mux.HandleFunc("GET /admin", p.console)

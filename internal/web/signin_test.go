@@ -303,3 +303,22 @@ func TestBrowserSessionsCappedPerPerson(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownBrowserPathIsAPage (issue 12): a browser path nothing serves
+// answers the HTML error page, not the API's JSON; the API keeps JSON;
+// /favicon.ico is the icon.
+func TestUnknownBrowserPathIsAPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.browser()
+	p := e.do(c, "GET", "/no/such/page", nil, "")
+	if p.Status != http.StatusNotFound || !strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") || !strings.Contains(p.Body, "Not found") {
+		t.Errorf("unknown page: %d %q %.300s, want a 404 HTML page", p.Status, p.Header.Get("Content-Type"), p.Body)
+	}
+	if p := e.do(c, "GET", "/api/v1/no-such", nil, ""); p.Status != http.StatusNotFound || !strings.HasPrefix(p.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("unknown API path: %d %q, want JSON 404", p.Status, p.Header.Get("Content-Type"))
+	}
+	if p := e.do(c, "GET", "/favicon.ico", nil, ""); p.Status != http.StatusOK || p.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("favicon: %d %q, want the SVG icon", p.Status, p.Header.Get("Content-Type"))
+	}
+}

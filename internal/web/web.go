@@ -103,7 +103,13 @@ func upperFirst(s string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
-// staticHandler serves the embedded stylesheet.
+// NotFound answers a browser path no page serves with the HTML error page,
+// not the API's JSON.
+func (p *Pages) NotFound(w http.ResponseWriter, r *http.Request) {
+	p.fail(w, r, nil, licensing.Errorf(licensing.CodeNotFound, "there is no page at %s", r.URL.Path))
+}
+
+// staticHandler serves the embedded stylesheet and icon.
 func staticHandler() http.Handler {
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {
