@@ -1,6 +1,9 @@
 package licensing
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // People are found by id, by user name (unique, RFC 7643 §4.1.1) and by
 // their other keys — email, employee ID, external ID — which are not
@@ -20,7 +23,7 @@ func (u *User) keys() (name string, others []string) {
 			continue
 		}
 		k := FoldKey(a)
-		if k != name && !contains(others, k) {
+		if k != name && !slices.Contains(others, k) {
 			others = append(others, k)
 		}
 	}
@@ -34,15 +37,6 @@ func (u *User) emailKey() string {
 		return u.Email
 	}
 	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // withID adds id to an alias's holders.
@@ -99,7 +93,7 @@ func (e *Engine) reindex(id string, old, v *personView) {
 	var dels []string
 	if old != nil {
 		for _, a := range old.aliases {
-			if v != nil && contains(v.aliases, a) {
+			if v != nil && slices.Contains(v.aliases, a) {
 				continue
 			}
 			cur, _ := e.aliases.Get(a)
