@@ -105,15 +105,24 @@ func (s *Server) listGroupGrants(w http.ResponseWriter, r *http.Request) {
 // (or an empty object), as PUT …/members/{user} does. Repeating it
 // reconciles again, which repairs seats a failed reconciliation left.
 func (s *Server) putGroupGrant(w http.ResponseWriter, r *http.Request) {
+	if !s.emptyBody(w, r) {
+		return
+	}
+	g, created, err := s.store.PutGroupGrant(r.Context(), actorOf(r), r.PathValue("pool"), r.PathValue("group"))
+	s.reconcileGrant(w, r, g, err, ifStatus(created, http.StatusCreated, http.StatusOK))
+}
+
+// emptyBody refuses a body on a route that takes none but an empty
+// object, answering for it.
+func (s *Server) emptyBody(w http.ResponseWriter, r *http.Request) bool {
 	if r.ContentLength != 0 { // -1 (chunked) too: an unread body could hide anything
 		var in struct{}
 		if err := decode(w, r, &in); err != nil && !(r.ContentLength < 0 && isEmptyBody(err)) {
 			s.fail(w, r, err)
-			return
+			return false
 		}
 	}
-	g, created, err := s.store.PutGroupGrant(r.Context(), actorOf(r), r.PathValue("pool"), r.PathValue("group"))
-	s.reconcileGrant(w, r, g, err, ifStatus(created, http.StatusCreated, http.StatusOK))
+	return true
 }
 
 // reconcileGrant answers a group grant's write (or its error) after

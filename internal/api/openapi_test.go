@@ -368,7 +368,7 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"Pool", poolJSON{}, nil},
 		{"PoolInput", poolJSON{}, []string{"usage"}},
 		{"User", userJSON{}, nil},
-		{"UserInput", userJSON{}, []string{"id", "created_at", "updated_at"}},
+		{"UserInput", userJSON{}, []string{"id", "created_at", "updated_at", "roles"}},
 		{"Member", memberJSON{}, nil},
 		{"Lease", leaseJSON{}, nil},
 		{"Session", sessionJSON{}, nil},
@@ -578,6 +578,13 @@ func TestOpenAPIAnswersConform(t *testing.T) {
 	call("POST /api/v1/users", "/api/v1/users", userAnnJSON) // 409
 	call("GET /api/v1/users", "/api/v1/users?limit=2", nil)
 	call("GET /api/v1/users/{user}", "/api/v1/users/ann@example.com", nil)
+	call("PUT /api/v1/users/{user}/roles/{role}", "/api/v1/users/ann@example.com/roles/auditor", nil)
+	call("PUT /api/v1/users/{user}/roles/{role}", "/api/v1/users/ann@example.com/roles/auditor", nil) // 200
+	call("PUT /api/v1/users/{user}/roles/{role}", "/api/v1/users/ann@example.com/roles/owner", nil)   // 400
+	call("GET /api/v1/users/{user}", "/api/v1/users/ann@example.com", nil)
+	call("GET /api/v1/roles", "/api/v1/roles", nil)
+	call("DELETE /api/v1/users/{user}/roles/{role}", "/api/v1/users/ann@example.com/roles/auditor", nil)
+	call("DELETE /api/v1/users/{user}/roles/{role}", "/api/v1/users/ann@example.com/roles/auditor", nil) // 404
 	call("PUT /api/v1/users/{user}", "/api/v1/users/bob@example.com", `{"user_name":"bob@example.com","department":"Ops","active":true}`)
 
 	call("PUT /api/v1/pools/{pool}/members/{user}", "/api/v1/pools/agents-named/members/ann@example.com", nil)

@@ -24,9 +24,17 @@ type userJSON struct {
 	Active       *bool      `json:"active,omitempty"`
 	CreatedAt    *time.Time `json:"created_at,omitempty"`
 	UpdatedAt    *time.Time `json:"updated_at,omitempty"`
+	// Roles are answered, never written here: a role is granted on its own
+	// route, audited as such.
+	Roles []string `json:"roles,omitempty"`
 }
 
-func userOut(u licensing.User) userJSON {
+// userOut answers u with the roles the engine knows them by (the store's
+// user row does not carry them).
+func (s *Server) userOut(u licensing.User) userJSON {
+	if e, ok := s.engine.User(u.ID); ok {
+		u.Roles = e.Roles
+	}
 	active := u.Active
 	groups := u.Groups
 	if groups == nil {
@@ -34,7 +42,7 @@ func userOut(u licensing.User) userJSON {
 	}
 	return userJSON{ID: u.ID, UserName: u.UserName, DisplayName: u.DisplayName, Email: u.Email, EmployeeID: u.EmployeeID,
 		ExternalID: u.ExternalID, JobCode: u.JobCode, Department: u.Department, CostCenter: u.CostCenter, EmployeeType: u.EmployeeType,
-		Groups: groups, Kind: string(u.Kind), Active: &active, CreatedAt: &u.CreatedAt, UpdatedAt: &u.UpdatedAt}
+		Groups: groups, Kind: string(u.Kind), Active: &active, CreatedAt: &u.CreatedAt, UpdatedAt: &u.UpdatedAt, Roles: roleNames(u.Roles)}
 }
 
 func (j userJSON) domain() licensing.User {
@@ -70,7 +78,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]userJSON, len(list))
 	for i, u := range list {
-		out[i] = userOut(u)
+		out[i] = s.userOut(u)
 	}
 	resp := map[string]any{"users": out}
 	if len(list) == limit {
@@ -85,13 +93,17 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, userOut(u))
+	writeJSON(w, http.StatusOK, s.userOut(u))
 }
 
-// checkEmail keeps this API strict where SCIM is liberal: the store keeps
-// an identity provider's placeholder emails as sent, but a person written
-// here gets a valid address or none.
-func (in userJSON) checkEmail() error {
+// check refuses what a person's write may not carry. It keeps this API
+// strict where SCIM is liberal: the store keeps an identity provider's
+// placeholder emails as sent, but a person written here gets a valid
+// address or none. Roles have their own audited route.
+func (in userJSON) check() error {
+	if in.Roles != nil {
+		return licensing.FieldErrorf(licensing.CodeInvalid, "roles", "roles are granted with PUT /api/v1/users/{user}/roles/{role}")
+	}
 	if in.Email != "" && !licensing.ValidEmail(in.Email) {
 		return licensing.FieldErrorf(licensing.CodeInvalid, "email", "email is not a valid address")
 	}
@@ -108,7 +120,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "id", "id, created_at and updated_at are assigned by Seatkeeper"))
 		return
 	}
-	if err := in.checkEmail(); err != nil {
+	if err := in.check(); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -118,7 +130,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.settle(r, false, u.ID)
-	writeJSON(w, http.StatusCreated, userOut(u))
+	writeJSON(w, http.StatusCreated, s.userOut(u))
 }
 
 // updateUser replaces a person's attributes; an omitted "active" keeps the
@@ -130,7 +142,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := in.checkEmail(); err != nil {
+	if err := in.check(); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -153,7 +165,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.settle(r, !u.Active, u.ID)
-	writeJSON(w, http.StatusOK, userOut(u))
+	writeJSON(w, http.StatusOK, s.userOut(u))
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {

@@ -58,6 +58,9 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/users/{user}", readers, s.getUser)
 	s.handle("PUT /api/v1/users/{user}", adminOnly, s.updateUser)
 	s.handle("DELETE /api/v1/users/{user}", adminOnly, s.deleteUser)
+	s.handle("GET /api/v1/roles", readers, s.listRoles)
+	s.handle("PUT /api/v1/users/{user}/roles/{role}", adminOnly, s.putRole)
+	s.handle("DELETE /api/v1/users/{user}/roles/{role}", adminOnly, s.deleteRole)
 
 	s.handle("GET /api/v1/sessions", readers, s.listSessions)
 	s.handle("POST /api/v1/sessions", platform, s.startSession)
@@ -143,7 +146,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // OpenAPI check.
 func (s *Server) handle(pattern string, scopes []string, h http.HandlerFunc) {
 	s.patterns = append(s.patterns, pattern)
-	s.mux.HandleFunc(pattern, s.auth(scopes, h))
+	s.mux.HandleFunc(pattern, s.auth(pattern, scopes, h))
 }
 
 // handlePublic registers one of the few unauthenticated probes.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -46,6 +47,8 @@ type Server struct {
 	public *publicurl.Resolver
 	// pageNotFound answers unknown browser paths (nil: JSON like the API).
 	pageNotFound http.Handler
+	// sessions finds people signed in to the pages (nil: tokens only).
+	sessions Sessions
 }
 
 // SetPublicURL sets where the server is reached from outside (serve
@@ -78,46 +81,85 @@ func callerOf(ctx context.Context) caller {
 
 func actorOf(r *http.Request) licensing.Actor { return callerOf(r.Context()).actor }
 
-// auth authenticates the bearer token and checks its scope against the
-// route's allowed scopes (admin is allowed everywhere).
-func (s *Server) auth(scopes []string, h http.HandlerFunc) http.HandlerFunc {
+// auth authenticates the caller (Identify) and checks it may call the
+// route: a token by its scope (admin is allowed everywhere), a person by
+// their roles (perm). A browser's unsafe call must carry its CSRF token.
+func (s *Server) auth(pattern string, scopes []string, h http.HandlerFunc) http.HandlerFunc {
+	perm := permOf(pattern, scopes)
 	return func(w http.ResponseWriter, r *http.Request) {
-		tok, err := s.bearer(r)
+		who, err := s.Identify(r)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", Challenge(r))
 			s.fail(w, r, err)
 			return
 		}
-		if !scopeAllows(tok, scopes) {
-			s.fail(w, r, licensing.Errorf(licensing.CodeForbidden, "token scope %q may not call %s", tok.Scope, r.Pattern))
-			return
-		}
-		acting := strings.TrimSpace(r.Header.Get(ActingUserHeader))
-		if tok.Scope == store.ScopeIntegration && acting == "" {
-			s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, ActingUserHeader, "an integration must name the acting user in the %s header", ActingUserHeader))
-			return
-		}
-		if len(acting) > 256 {
-			s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, ActingUserHeader, "acting user is too long"))
-			return
-		}
-		// A look-alike with an invisible character must not reach the
-		// resolver, where it would match nobody and be recorded as a name.
-		if err := licensing.CheckKey(ActingUserHeader, acting); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		// A shared email or ID is never resolved to an arbitrary person.
-		if _, n := s.engine.Lookup(acting); acting != "" && n > 1 {
-			if tok.Scope == store.ScopeIntegration {
-				s.recordUnresolved(r, tok, acting)
+		if who.Person() {
+			if !who.Can(perm) {
+				s.fail(w, r, licensing.Errorf(licensing.CodeForbidden, "your roles do not allow %s", r.Pattern))
+				return
 			}
-			s.fail(w, r, licensing.FieldErrorf(licensing.CodeAmbiguous, ActingUserHeader, "%q names %d people: name the acting user by user name", acting, n))
+		} else if !scopeAllows(who.Token, scopes) {
+			s.fail(w, r, licensing.Errorf(licensing.CodeForbidden, "token scope %q may not call %s", who.Token.Scope, r.Pattern))
 			return
 		}
-		c := caller{token: tok, actor: licensing.Actor{Name: "token:" + tok.Name, ActingUser: acting, Source: RemoteIP(r)}}
+		if who.via == viaCookie && !safeMethod(r.Method) && (!s.sameOrigin(r) || !who.CheckCSRF(r.Header.Get(CSRFHeader))) {
+			s.fail(w, r, licensing.Errorf(licensing.CodeForbidden, "a browser's call must come from this site and carry its %s header", CSRFHeader))
+			return
+		}
+		c := caller{token: who.Token, actor: who.Actor}
+		if !who.Person() {
+			acting, err := s.acting(r, who.Token)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			c.actor.ActingUser = acting
+		}
 		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 	}
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// sameOrigin reports whether a browser's request names this server as its
+// origin (a browser always sends Origin on an unsafe call).
+func (s *Server) sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		site := r.Header.Get("Sec-Fetch-Site")
+		return site == "" || site == "same-origin"
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == s.public.Host(r)
+}
+
+// acting checks the person a token's call names as acting user.
+func (s *Server) acting(r *http.Request, tok store.Token) (string, error) {
+	acting := strings.TrimSpace(r.Header.Get(ActingUserHeader))
+	if acting == "" {
+		if tok.Scope == store.ScopeIntegration {
+			return "", licensing.FieldErrorf(licensing.CodeInvalid, ActingUserHeader, "an integration must name the acting user in the %s header", ActingUserHeader)
+		}
+		return "", nil
+	}
+	if len(acting) > 256 {
+		return "", licensing.FieldErrorf(licensing.CodeInvalid, ActingUserHeader, "acting user is too long")
+	}
+	// A look-alike with an invisible character must not reach the
+	// resolver, where it would match nobody and be recorded as a name.
+	if err := licensing.CheckKey(ActingUserHeader, acting); err != nil {
+		return "", err
+	}
+	// A shared email or ID is never resolved to an arbitrary person.
+	if _, n := s.engine.Lookup(acting); n > 1 {
+		if tok.Scope == store.ScopeIntegration {
+			s.recordUnresolved(r, tok, acting)
+		}
+		return "", licensing.FieldErrorf(licensing.CodeAmbiguous, ActingUserHeader, "%q names %d people: name the acting user by user name", acting, n)
+	}
+	return acting, nil
 }
 
 func scopeAllows(tok store.Token, scopes []string) bool {

@@ -62,6 +62,8 @@ commands:
   audit verify|export   check the audit hash chain, or export it (--format jsonl|csv)
   demo                  seed a realistic company and serve it
   passwd                set a person's sign-in password (read from stdin)
+  role grant|revoke|list
+                        give or take a person's administrative role (licence_admin, identity_admin, auditor)
   import                create and update people from a CSV file (--dry-run, --deactivate-missing)
   rules list|get|versions|create|update|delete|preview
                         manage entitlement rules; writes reconcile everyone, preview changes nothing
@@ -110,6 +112,8 @@ func dispatch(ctx context.Context, args []string, env Env) error {
 		return runBench(ctx, env, rest)
 	case "passwd":
 		return runPasswd(ctx, env, rest)
+	case "role":
+		return runRole(ctx, env, rest)
 	case "import":
 		return runImport(ctx, env, rest)
 	case "rules":

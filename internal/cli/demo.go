@@ -7,6 +7,7 @@ import (
 
 	"github.com/seatkeeper/seatkeeper/internal/demo"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
@@ -27,7 +28,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		if seeded {
-			fmt.Fprintf(env.Stderr, "seeded the demo company: %d people, 5 SKUs, 5 pools\n", demo.People)
+			fmt.Fprintf(env.Stderr, "seeded the demo company: %s, 5 SKUs, 5 pools\n", plural.Of(demo.People, "person"))
 		}
 		integrations, err := demo.SeedDesk(ctx, st)
 		if err != nil {

@@ -138,7 +138,7 @@ func serve(ctx context.Context, env Env, c serveConfig, seed func(context.Contex
 		opts = append(opts, web.WithOIDC(provider))
 		log.Info("oidc sign-in", "issuer", cfg.Issuer, "name", provider.Name())
 	}
-	pages := web.New(svc, dsk, auth, log, opts...)
+	pages := web.New(apiServer, svc, dsk, auth, log, opts...)
 	apiServer.Mount(pages.Register)
 	apiServer.SetPageNotFound(http.HandlerFunc(pages.NotFound))
 	apiServer.Mount(scimserver.New(st, apiServer.Authenticate, log, scimserver.WithPublicURL(public)).Register)

@@ -17,15 +17,19 @@ const Password = "seatkeeper-demo"
 // Persona is a demo person to sign in as, and the case they show.
 type Persona struct {
 	UserName, Name, Shows string
+	// Roles are the administrative roles the persona holds (no seat).
+	Roles []licensing.Role
 }
 
 // Personas are the people the demo prints, one per case of the desk.
 var Personas = []Persona{
-	{"requester@example.com", "Rosa Requester", "portal, tickets and the bot on the free tier (no agent seat)"},
-	{"agent@example.com", "Ada Agent", "agent console on a named seat, with the change module"},
-	{"floater@example.com", "Flo Floater", "agent console on a concurrent seat, leased at the first action"},
-	{"nightshift@example.com", "Nia Nightshift", "a full concurrent pool: read-only, with a queue place"},
-	{"cfo@example.com", "Carl Finance", "stakeholder: reports (multiplexing) without an agent seat"},
+	{"requester@example.com", "Rosa Requester", "portal, tickets and the bot on the free tier (no agent seat)", nil},
+	{"agent@example.com", "Ada Agent", "agent console on a named seat, with the change module", nil},
+	{"floater@example.com", "Flo Floater", "agent console on a concurrent seat, leased at the first action", nil},
+	{"nightshift@example.com", "Nia Nightshift", "a full concurrent pool: read-only, with a queue place", nil},
+	{"cfo@example.com", "Carl Finance", "stakeholder: reports (multiplexing) without an agent seat", nil},
+	{"admin@example.com", "Lena Licence", "licence administrator: the licence console, no seat", []licensing.Role{licensing.RoleLicenceAdmin}},
+	{"auditor@example.com", "Aldo Auditor", "auditor: reads the console and verifies the audit log, changes nothing", []licensing.Role{licensing.RoleAuditor}},
 }
 
 // oncall holds the one seat of the overflow pool, so Nia finds it full.
@@ -58,11 +62,14 @@ func SeedDesk(ctx context.Context, st *store.Store) ([]Integration, error) {
 		"agent@example.com": {"agents-named", "change-named"}, "floater@example.com": {"agents-floating"},
 		"nightshift@example.com": {overflowPool}, "cfo@example.com": {"stakeholders"}, oncall: {overflowPool},
 	}
-	for i, p := range append(Personas, Persona{oncall, "Otto Oncall", ""}) {
+	for i, p := range append(Personas, Persona{oncall, "Otto Oncall", "", nil}) {
 		u := licensing.User{UserName: p.UserName, Email: p.UserName, DisplayName: p.Name, EmployeeID: fmt.Sprintf("E%05d", 90000+i),
 			ExternalID: fmt.Sprintf("00udemo%03d", i), Department: "IT", JobCode: "ITSD-1", Kind: licensing.KindPerson, Active: true, EmployeeType: "employee"}
 		if p.UserName == "requester@example.com" {
 			u.Department, u.JobCode = "Sales", "SAL-2"
+		}
+		if len(p.Roles) > 0 {
+			u.JobCode = "ITAM-2"
 		}
 		if _, err := st.CreateUser(ctx, actor, u); err != nil {
 			return nil, fmt.Errorf("demo persona %s: %w", p.UserName, err)
@@ -70,6 +77,11 @@ func SeedDesk(ctx context.Context, st *store.Store) ([]Integration, error) {
 		for _, pool := range pools[p.UserName] {
 			if _, _, err := st.PutMember(ctx, actor, pool, p.UserName, licensing.SourceManual); err != nil {
 				return nil, fmt.Errorf("demo persona %s in %s: %w", p.UserName, pool, err)
+			}
+		}
+		for _, r := range p.Roles {
+			if _, _, err := st.GrantRole(ctx, actor, p.UserName, r); err != nil {
+				return nil, fmt.Errorf("demo persona %s role %s: %w", p.UserName, r, err)
 			}
 		}
 		// One slow hash for all: hashing per persona would cost seconds.

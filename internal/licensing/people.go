@@ -30,8 +30,11 @@ type User struct {
 	Groups       []string
 	Kind         Kind
 	Active       bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Roles are the administrative roles the person holds, sorted (kept in
+	// their own table; loaded with the person for the engine).
+	Roles     []Role
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // InGroup reports whether u belongs to group g.

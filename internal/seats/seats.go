@@ -208,6 +208,12 @@ func (s *Service) StartSession(ctx context.Context, a licensing.Actor, user stri
 	return s.Store.StartSession(ctx, a, user, lazy, pools)
 }
 
+// SessionLive reports, from memory, whether a seat session is live.
+func (s *Service) SessionLive(id string) bool {
+	_, ok := s.Engine.SessionUser(id)
+	return ok
+}
+
 // Run does the background work until ctx ends: the audit chainer, lease
 // sweeps (also once at start, reclaiming seats of a crashed process),
 // flushing lease activity, and following other processes' changes.

@@ -44,9 +44,11 @@ type Store interface {
 	RecordEvent(ctx context.Context, a licensing.Actor, action, subject, result, detail string) error
 }
 
-// Starter opens seat sessions (the seats service).
+// Starter opens seat sessions (the seats service) and tells, from memory,
+// whether one is still live.
 type Starter interface {
 	StartSession(ctx context.Context, a licensing.Actor, user string, lazy bool) (licensing.Session, error)
+	SessionLive(id string) bool
 }
 
 // Method names for WebSession.Method.
@@ -91,7 +93,20 @@ type Manager struct {
 	// maxSessions is the most live browser sessions one person keeps; a
 	// sign-in past it ends their oldest.
 	maxSessions int
+	// known caches looked-up sessions for lookupTTL, as the API caches
+	// tokens: every page authenticates, and most ask within seconds.
+	known sync.Map // id hash -> knownSession
 }
+
+type knownSession struct {
+	ws desk.WebSession
+	at time.Time
+}
+
+// lookupTTL bounds how long a sign-out on another node may take to bite
+// here. An ended seat session (a sign-out, the session cap, an
+// administrator, a deactivation) bites at once: the engine knows.
+const lookupTTL = 2 * time.Second
 
 // DefaultMaxSessions is how many live browser sessions a person keeps by
 // default: plenty for every device and browser, too few to pile up.
@@ -206,15 +221,25 @@ func (m *Manager) Lookup(ctx context.Context, secret string) (desk.WebSession, e
 	if secret == "" || len(secret) > 256 {
 		return desk.WebSession{}, ended()
 	}
-	ws, err := m.st.GetWebSession(ctx, HashSecret(secret))
+	hash := HashSecret(secret)
+	now := m.st.Now()
+	if v, ok := m.known.Load(hash); ok {
+		k := v.(knownSession)
+		if now.Sub(k.at) < lookupTTL && now.Before(k.ws.ExpiresAt) && (k.ws.SeatSession == "" || m.seats.SessionLive(k.ws.SeatSession)) {
+			return k.ws, nil
+		}
+		m.known.Delete(hash)
+	}
+	ws, err := m.st.GetWebSession(ctx, hash)
 	if err != nil {
 		return desk.WebSession{}, err
 	}
 	if ws.SeatSession == "" {
+		m.known.Store(hash, knownSession{ws: ws, at: now})
 		return ws, nil
 	}
-	now := m.st.Now()
 	if last, ok := m.beats.Load(ws.SeatSession); ok && now.Sub(last.(time.Time)) < beatEvery {
+		m.known.Store(hash, knownSession{ws: ws, at: now})
 		return ws, nil
 	}
 	m.beats.Store(ws.SeatSession, now)
@@ -231,6 +256,7 @@ func (m *Manager) Lookup(ctx context.Context, secret string) (desk.WebSession, e
 		m.beats.Delete(ws.SeatSession)
 		return desk.WebSession{}, fmt.Errorf("signin: heartbeat: %w", err)
 	}
+	m.known.Store(hash, knownSession{ws: ws, at: now})
 	return ws, nil
 }
 
@@ -241,6 +267,7 @@ func (m *Manager) SignOut(ctx context.Context, a licensing.Actor, secret string)
 	if secret == "" || len(secret) > 256 {
 		return nil
 	}
+	m.known.Delete(HashSecret(secret))
 	ws, err := m.st.DeleteWebSession(ctx, a, HashSecret(secret))
 	if licensing.ErrorCode(err) == licensing.CodeNotFound {
 		return nil
@@ -282,6 +309,12 @@ func (m *Manager) prune(now time.Time) {
 	m.beats.Range(func(k, v any) bool {
 		if now.Sub(v.(time.Time)) >= pruneEvery {
 			m.beats.Delete(k)
+		}
+		return true
+	})
+	m.known.Range(func(k, v any) bool {
+		if now.Sub(v.(knownSession).at) >= lookupTTL {
+			m.known.Delete(k)
 		}
 		return true
 	})

@@ -440,6 +440,11 @@ func (s *Store) LoadPerson(ctx context.Context, id string) (licensing.Person, er
 		return p, fmt.Errorf("store: load person: %w", err)
 	}
 	p.User = u
+	roles, err := s.rolesOf(ctx, `user_id = ?`, id)
+	if err != nil {
+		return p, err
+	}
+	p.User.Roles = roles[id]
 	if p.Members, err = s.listMembers(ctx, `m.user_id = ?`, id); err != nil {
 		return p, err
 	}
@@ -467,6 +472,15 @@ func (s *Store) LoadPeople(ctx context.Context) ([]licensing.Person, error) {
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: load people: %w", err)
+	}
+	roles, err := s.rolesOf(ctx, `1 = ?`, 1)
+	if err != nil {
+		return nil, err
+	}
+	for id, rs := range roles {
+		if i, ok := idx[id]; ok {
+			out[i].User.Roles = rs
+		}
 	}
 	members, err := s.listMembers(ctx, `1 = ?`, 1)
 	if err != nil {

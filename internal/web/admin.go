@@ -6,29 +6,24 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/audit"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
-// adminCookie carries an admin token for the licence console (HttpOnly,
-// SameSite=Strict). Its path is "/" so the report pages accept it too.
-const adminCookie = "seatkeeper_token"
-
-func (p *Pages) admin(ctx context.Context, r *http.Request) (store.Token, bool) {
-	c, err := r.Cookie(adminCookie)
-	if err != nil || c.Value == "" {
-		return store.Token{}, false
-	}
-	tok, err := p.svc.Store.LookupToken(ctx, store.HashToken(c.Value))
-	return tok, err == nil && tok.Scope == store.ScopeAdmin
-}
+// adminCookie carries the break-glass admin token of the console
+// (HttpOnly, SameSite=Strict); its path is "/" so the report pages accept
+// it too. People with roles sign in like everyone else.
+const adminCookie = api.TokenCookie
 
 func (p *Pages) adminSigninForm(w http.ResponseWriter, r *http.Request) {
 	p.render(w, "admin_signin.html", http.StatusOK, map[string]any{"Error": ""})
 }
 
+// adminSignin opens the console with an admin token: for the first start
+// and break-glass. The token is checked the API's way (its cache too).
 func (p *Pages) adminSignin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	if !p.sameOrigin(r) || r.ParseForm() != nil {
@@ -36,8 +31,10 @@ func (p *Pages) adminSignin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secret := strings.TrimSpace(r.PostForm.Get("token"))
-	tok, err := p.svc.Store.LookupToken(r.Context(), store.HashToken(secret))
-	if err != nil || tok.Scope != store.ScopeAdmin {
+	probe := r.Clone(r.Context())
+	probe.Header = http.Header{"Authorization": {"Bearer " + secret}}
+	who, err := p.gate.Identify(probe)
+	if err != nil || !who.Admin() {
 		p.render(w, "admin_signin.html", http.StatusUnauthorized, map[string]any{"Error": "That is not a valid admin token."})
 		return
 	}
@@ -69,12 +66,8 @@ type poolRow struct {
 // waitingShown bounds the pending grants a pool card lists.
 const waitingShown = 20
 
-func (p *Pages) console(w http.ResponseWriter, r *http.Request) {
+func (p *Pages) console(w http.ResponseWriter, r *http.Request, c *consoleVisit) {
 	ctx := r.Context()
-	if _, ok := p.admin(ctx, r); !ok {
-		http.Redirect(w, r, "/admin/signin", http.StatusSeeOther)
-		return
-	}
 	st := p.svc.Store
 	pools, err := st.ListPools(ctx)
 	usage, err2 := st.Usage(ctx)
@@ -116,7 +109,9 @@ func (p *Pages) console(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		p.log.Error("console audit", "err", err)
 	}
-	p.render(w, "admin_console.html", http.StatusOK, map[string]any{"Pools": rows, "Audit": recent, "People": p.svc.Engine.PeopleCount(), "Store": st.Dialect()})
+	data := p.consoleData(c, "dashboard", "Dashboard")
+	data["Pools"], data["Audit"], data["People"], data["Store"] = rows, recent, p.svc.Engine.PeopleCount(), st.Dialect()
+	p.render(w, "admin_console.html", http.StatusOK, data)
 }
 
 // recentAudit returns the newest n entries, newest first.

@@ -79,7 +79,7 @@ func newEnvWith(t *testing.T, options func(e *env, auth *signin.Manager, base st
 	if options != nil {
 		opts = options(e, auth, "http://"+srv.Listener.Addr().String())
 	}
-	pages := web.New(svc, dsk, auth, log, opts...)
+	pages := web.New(apiServer, svc, dsk, auth, log, opts...)
 	apiServer.Mount(pages.Register)
 	apiServer.SetPageNotFound(http.HandlerFunc(pages.NotFound))
 	srv.Config.Handler = apiServer.Handler()

@@ -2,9 +2,6 @@ package web
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
@@ -53,40 +50,27 @@ func (p *Pages) reconciler() *provision.Reconciler {
 	return &provision.Reconciler{Store: p.svc.Store, Log: p.log}
 }
 
-// adminCSRF is the form token of an administrator's pages: derived from
-// the admin token held in the cookie, so only a page served to that cookie
-// can carry it.
-func adminCSRF(secret string) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte("seatkeeper-admin-form"))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-}
-
 // reportReader admits the reader of a report page or answers for it: the
 // administrator, or a signed-in person allowed report.view. A visitor
 // signed in as neither goes to the sign-in page; a person not allowed
 // gets the 403 page. A POST must come from this site's own form with the
 // reader's CSRF token.
 func (p *Pages) reportReader(w http.ResponseWriter, r *http.Request) (*reader, bool) {
-	ctx := r.Context()
-	if tok, ok := p.admin(ctx, r); ok {
-		c, _ := r.Cookie(adminCookie) // p.admin found it
-		rd := &reader{admin: true, actor: licensing.Actor{Name: "token:" + tok.Name, Source: api.RemoteIP(r)}, csrf: adminCSRF(c.Value)}
-		if r.Method == http.MethodPost && !p.checkAdminForm(w, r, rd) {
+	who, err := p.gate.Identify(r)
+	if err == nil && !who.Person() {
+		// The break-glass admin token of the console.
+		rd := &reader{admin: true, actor: who.Actor, csrf: who.CSRF}
+		if r.Method == http.MethodPost && !p.checkFormToken(w, r, nil, rd.csrf) {
 			return nil, false
 		}
 		return rd, true
 	}
-	v, err := p.visitOf(r)
+	var v *visit
+	if err == nil {
+		v, err = p.visitAs(who)
+	}
 	if licensing.ErrorCode(err) == licensing.CodeUnauthorized {
-		if _, cerr := r.Cookie(sessionCookie); cerr == nil {
-			p.clearSessionCookie(w, r)
-		}
-		target := "/signin"
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			target += "?next=" + url.QueryEscape(r.URL.RequestURI())
-		}
-		http.Redirect(w, r, target, http.StatusSeeOther)
+		p.toSignin(w, r)
 		return nil, false
 	}
 	if err != nil {
@@ -102,7 +86,7 @@ func (p *Pages) reportReader(w http.ResponseWriter, r *http.Request) (*reader, b
 		p.fail(w, r, v, licensing.Errorf(licensing.CodeForbidden, "reports need a stakeholder or agent seat; ask your licence administrator for one"))
 		return nil, false
 	}
-	return &reader{actor: v.actor, v: v, csrf: v.ws.CSRF, stakeholder: p.stakeholder(v)}, true
+	return &reader{admin: who.Admin(), actor: v.actor, v: v, csrf: v.ws.CSRF, stakeholder: who.Admin() || p.stakeholder(v)}, true
 }
 
 // stakeholder reports whether the person reads reports on a stakeholder
@@ -120,7 +104,7 @@ func (p *Pages) stakeholder(v *visit) bool {
 // checkAdminForm reads an administrator's posted form and refuses it
 // unless it comes from this site with the admin pages' CSRF token.
 func (p *Pages) checkAdminForm(w http.ResponseWriter, r *http.Request, rd *reader) bool {
-	return p.checkFormToken(w, r, nil, rd.csrf)
+	return p.checkFormToken(w, r, rd.v, rd.csrf)
 }
 
 // failFor renders the error page for a reader (with the person's
@@ -132,7 +116,7 @@ func (p *Pages) failFor(w http.ResponseWriter, r *http.Request, rd *reader, err 
 // readerData is the data every report page shares: a person's navigation,
 // or the administrator's header.
 func (p *Pages) readerData(rd *reader, title string) map[string]any {
-	if rd.admin {
+	if rd.v == nil {
 		return map[string]any{"Title": title, "AdminView": true, "FormCSRF": rd.csrf}
 	}
 	d := p.base(rd.v, title)
@@ -145,6 +129,9 @@ func (p *Pages) readerData(rd *reader, title string) map[string]any {
 // concurrent agent seat taken on demand). It only asks the engine, so
 // drawing the nav never takes a seat or records a denial.
 func (p *Pages) mayReport(v *visit) bool {
+	if v.who.Administrator() {
+		return true // every role reads the reports, seat or not
+	}
 	d := p.svc.Engine.Probe(v.ws.User, "report.view", v.ws.SeatSession)
 	return d.Allow || d.Reason == licensing.ReasonCheckoutRequired || d.Reason == licensing.ReasonSessionRequired
 }

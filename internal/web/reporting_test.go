@@ -72,7 +72,7 @@ func newReportEnv(t *testing.T) *reportEnv {
 	auth := signin.New(st, svc, log)
 	srv := httptest.NewUnstartedServer(nil)
 	e := &env{t: t, ctx: ctx, st: st, svc: svc, desk: dsk, srv: srv}
-	apiServer.Mount(web.New(svc, dsk, auth, log).Register)
+	apiServer.Mount(web.New(apiServer, svc, dsk, auth, log).Register)
 	srv.Config.Handler = apiServer.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -2,10 +2,8 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"time"
 
-	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
@@ -52,29 +50,35 @@ func (p *Pages) multiplexing(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var data map[string]any
 	var viewer licensing.Actor
-	if tok, ok := p.admin(ctx, r); ok {
+	who, err := p.gate.Identify(r)
+	if err == nil && !who.Person() {
 		data = map[string]any{"Title": "Multiplexing report", "AdminView": true}
-		viewer = licensing.Actor{Name: "token:" + tok.Name, Source: api.RemoteIP(r)}
+		viewer = who.Actor
 	} else {
-		v, err := p.visitOf(r)
+		var v *visit
+		if err == nil {
+			v, err = p.visitAs(who)
+		}
 		if licensing.ErrorCode(err) == licensing.CodeUnauthorized {
-			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			p.toSignin(w, r)
 			return
 		}
 		if err != nil {
 			p.fail(w, r, nil, err)
 			return
 		}
-		d, refused, err := p.svc.Decide(ctx, v.actor, v.ws.User, "report.view", v.ws.SeatSession)
-		if err == nil && refused != nil {
-			err = refused
-		}
-		if err == nil && !d.Allow {
-			err = licensing.Errorf(licensing.CodeNoLicence, "the multiplexing report needs a stakeholder or agent seat")
-		}
-		if err != nil {
-			p.fail(w, r, v, err)
-			return
+		if !who.Administrator() { // a role reads it without a seat
+			d, refused, err := p.svc.Decide(ctx, v.actor, v.ws.User, "report.view", v.ws.SeatSession)
+			if err == nil && refused != nil {
+				err = refused
+			}
+			if err == nil && !d.Allow {
+				err = licensing.Errorf(licensing.CodeNoLicence, "the multiplexing report needs a stakeholder or agent seat")
+			}
+			if err != nil {
+				p.fail(w, r, v, err)
+				return
+			}
 		}
 		data, viewer = p.base(v, "Multiplexing report"), v.actor
 	}

@@ -12,8 +12,9 @@ func (p *Pages) Register(mux *http.ServeMux) {
 		staticHandler().ServeHTTP(w, r2)
 	})
 
-	// The administrator's licence console, signed in with an admin token.
-	mux.HandleFunc("GET /admin", p.console)
+	// The licence console: people with roles, or the break-glass admin
+	// token. Each area registers its own pages.
+	mux.HandleFunc("GET /admin", p.consolePage(p.console))
 	mux.HandleFunc("GET /admin/signin", p.adminSigninForm)
 	mux.HandleFunc("POST /admin/signin", p.adminSignin)
 	mux.HandleFunc("POST /admin/signout", p.adminSignout)

@@ -14,38 +14,37 @@ import (
 )
 
 // sessionCookie carries a signed-in person's browser session secret.
-const sessionCookie = "seatkeeper_session"
+const sessionCookie = api.SessionCookie
 
 // visit is a signed-in person's request.
 type visit struct {
+	who   api.Who
 	ws    desk.WebSession
 	actor licensing.Actor
 	p     desk.Principal
 }
 
-// personActor is how a person's own actions in the pages appear in the
-// audit log: the channel and the person, as "cli:NAME" does for the CLI.
-func personActor(r *http.Request, ws desk.WebSession) licensing.Actor {
-	return licensing.Actor{Name: "web:" + ws.UserName, Source: api.RemoteIP(r)}
-}
-
-// visitOf returns the signed-in person of r, if any.
+// visitOf returns the signed-in person of r, if any, found the API's one
+// way (Identify: the session lookup and its cache).
 func (p *Pages) visitOf(r *http.Request) (*visit, error) {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil || c.Value == "" {
-		return nil, licensing.Errorf(licensing.CodeUnauthorized, "not signed in")
-	}
-	ws, err := p.auth.Lookup(r.Context(), c.Value)
+	who, err := p.gate.Identify(r)
 	if err != nil {
 		return nil, err
 	}
-	a := personActor(r, ws)
-	pr, err := p.desk.Person(a, ws.User, ws.SeatSession)
+	if !who.Person() {
+		return nil, licensing.Errorf(licensing.CodeUnauthorized, "not signed in")
+	}
+	return p.visitAs(who)
+}
+
+// visitAs is the visit of a person already identified.
+func (p *Pages) visitAs(who api.Who) (*visit, error) {
+	pr, err := p.desk.Person(who.Actor, who.Session.User, who.Session.SeatSession)
 	if err != nil {
 		// The engine does not know the person (yet): treat as signed out.
 		return nil, licensing.Errorf(licensing.CodeUnauthorized, "unknown person")
 	}
-	return &visit{ws: ws, actor: a, p: pr}, nil
+	return &visit{who: who, ws: who.Session, actor: who.Actor, p: pr}, nil
 }
 
 // person wraps a page that needs a signed-in person. A visitor without a
@@ -60,14 +59,7 @@ func (p *Pages) person(h func(http.ResponseWriter, *http.Request, *visit)) http.
 				p.fail(w, r, nil, err)
 				return
 			}
-			if _, cerr := r.Cookie(sessionCookie); cerr == nil {
-				p.clearSessionCookie(w, r)
-			}
-			target := "/signin"
-			if r.Method == http.MethodGet || r.Method == http.MethodHead {
-				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
-			}
-			http.Redirect(w, r, target, http.StatusSeeOther)
+			p.toSignin(w, r)
 			return
 		}
 		if r.Method == http.MethodPost && !p.checkForm(w, r, v) {
@@ -155,16 +147,17 @@ func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	ws, secret, err := p.auth.SignIn(r.Context(), a, user, r.PostForm.Get("password"))
 	if err != nil {
-		status, msg := http.StatusUnauthorized, "Wrong user name or password."
+		// The status is the API's for the code; only the words are the
+		// page's, and they never say which of name or password was wrong.
+		status, _ := p.explain(r, err)
+		msg := "Signing in failed on our side; try again in a moment."
 		switch licensing.ErrorCode(err) {
 		case licensing.CodeUnauthorized:
+			msg = "Wrong user name or password."
 		case licensing.CodeInactive:
-			status, msg = http.StatusForbidden, "Your account is inactive: ask the service desk."
+			msg = "Your account is inactive: ask the service desk."
 		case licensing.CodeRateLimited:
-			status, msg = http.StatusTooManyRequests, "Too many failed sign-ins. Wait 15 minutes and try again."
-		default:
-			status, _ = p.explain(r, err)
-			msg = "Signing in failed on our side; try again in a moment."
+			msg = "Too many failed sign-ins. Wait 15 minutes and try again."
 		}
 		data := p.signinPage(next)
 		data["User"], data["Error"] = user, msg
@@ -185,7 +178,32 @@ func (p *Pages) signedIn(w http.ResponseWriter, r *http.Request, a licensing.Act
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: p.secure(r),
 		SameSite: http.SameSiteLaxMode, Expires: ws.ExpiresAt, MaxAge: int(signin.Lifetime.Seconds())})
+	if next == "/" {
+		next = p.landing(ws)
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// landing is where a person goes after signing in when nothing asked for
+// a page: the page for their work. Administrators land on the console,
+// agents on the queue, stakeholders (the CFO) on the reports, everyone
+// else on the portal. It only asks the engine: no seat is taken.
+func (p *Pages) landing(ws desk.WebSession) string {
+	u, ok := p.svc.Engine.User(ws.User)
+	switch {
+	case !ok:
+		return "/"
+	case u.Administrator():
+		return "/admin"
+	}
+	v := &visit{ws: ws}
+	switch {
+	case p.agent(v):
+		return "/agent"
+	case p.mayReport(v):
+		return "/reports"
+	}
+	return "/"
 }
 
 // signout ends the browser session and its seat session, so a lease held
@@ -213,7 +231,7 @@ func (p *Pages) base(v *visit, title string) map[string]any {
 	if u, ok := p.svc.Engine.User(v.ws.User); ok && u.DisplayName != "" {
 		name = u.DisplayName
 	}
-	return map[string]any{"Title": title, "Me": name, "CSRF": v.ws.CSRF, "Agent": p.agent(v), "Reports": p.mayReport(v)}
+	return map[string]any{"Title": title, "Me": name, "CSRF": v.ws.CSRF, "Agent": p.agent(v), "Reports": p.mayReport(v), "Console": v.who.Administrator()}
 }
 
 // agent reports whether the person may use the agent console: they hold an
@@ -249,6 +267,15 @@ func (p *Pages) lost(w http.ResponseWriter, r *http.Request, err error) bool {
 		if serr := p.auth.SignOut(r.Context(), licensing.System("web"), c.Value); serr != nil {
 			p.log.Error("sign out a lost session", "err", serr)
 		}
+	}
+	p.toSignin(w, r)
+	return true
+}
+
+// toSignin sends a visitor without a live session to the sign-in page
+// (back here afterwards, for a GET), dropping a dead session's cookie.
+func (p *Pages) toSignin(w http.ResponseWriter, r *http.Request) {
+	if _, cerr := r.Cookie(sessionCookie); cerr == nil {
 		p.clearSessionCookie(w, r)
 	}
 	target := "/signin"
@@ -256,5 +283,4 @@ func (p *Pages) lost(w http.ResponseWriter, r *http.Request, err error) bool {
 		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
-	return true
 }

@@ -42,6 +42,9 @@ const maxForm = 128 << 10
 
 // Pages serves the web UI.
 type Pages struct {
+	// gate is the API: the one way in (Identify) and the one way to act
+	// (Call) for the pages too.
+	gate *api.Server
 	svc  *seats.Service
 	desk *desk.Service
 	auth *signin.Manager
@@ -62,9 +65,11 @@ func WithOIDC(o *signin.OIDCProvider) Option {
 	return func(p *Pages) { p.oidc = o }
 }
 
-// New parses the templates.
-func New(svc *seats.Service, dsk *desk.Service, auth *signin.Manager, log *slog.Logger, opts ...Option) *Pages {
-	p := &Pages{svc: svc, desk: dsk, auth: auth, log: log, public: &publicurl.Resolver{}}
+// New parses the templates. The pages authenticate through gate, which
+// learns the browser sessions of auth here.
+func New(gate *api.Server, svc *seats.Service, dsk *desk.Service, auth *signin.Manager, log *slog.Logger, opts ...Option) *Pages {
+	gate.SetSessions(auth)
+	p := &Pages{gate: gate, svc: svc, desk: dsk, auth: auth, log: log, public: &publicurl.Resolver{}}
 	for _, o := range opts {
 		o(p)
 	}
