@@ -3,72 +3,33 @@ package api
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/audit"
-	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
-func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
-	limit, err := queryInt(r, "limit", 100, 1, 1000)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	after := int64(0)
-	if v := r.URL.Query().Get("after"); v != "" {
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-			s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "after", "after must be a non-negative integer"))
-			return
-		}
-	}
-	list, err := s.store.ListAudit(r.Context(), after, limit)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": list})
-}
-
-// exportAudit streams the whole chain as JSON Lines or CSV.
-func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) {
-	var ex audit.Exporter
-	switch f := r.URL.Query().Get("format"); f {
-	case "", "jsonl":
-		w.Header().Set("Content-Type", "application/x-ndjson")
-		w.Header().Set("Content-Disposition", `attachment; filename="seatkeeper-audit.jsonl"`)
-		ex = audit.NewJSONLExporter(w)
-	case "csv":
-		w.Header().Set("Content-Type", "text/csv")
-		w.Header().Set("Content-Disposition", `attachment; filename="seatkeeper-audit.csv"`)
-		ex = audit.NewCSVExporter(w)
-	default:
-		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "format", "format must be jsonl or csv"))
-		return
-	}
-	if err := s.store.ScanAudit(r.Context(), ex.Write); err != nil {
-		// Headers are gone; the truncated body and the log tell the story.
-		s.log.Error("audit export", "err", err)
-		return
-	}
-	if err := ex.Close(); err != nil {
-		s.log.Error("audit export", "err", err)
-	}
-}
-
 func (s *Server) verifyAudit(w http.ResponseWriter, r *http.Request) {
-	n, err := s.store.VerifyAudit(r.Context())
+	c, err := s.store.CheckAudit(r.Context())
+	n := c.Count
+	// The recorded head the chain was checked against: an auditor keeps it
+	// elsewhere to catch a rewrite of the whole chain.
+	head := map[string]any{"seq": c.HeadSeq, "hash": c.HeadHash}
 	var ce *audit.ChainError
 	if errors.As(err, &ce) {
-		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "count": n, "first_bad": map[string]any{"seq": ce.Seq, "position": ce.Position, "kind": ce.Kind, "message": ce.Error()}})
+		bad := map[string]any{"seq": ce.Seq, "position": ce.Position, "kind": ce.Kind, "message": ce.Summary()}
+		if ce.MissingFrom > 0 {
+			// Entries are gone (seq_gap, truncated): seq is the first
+			// missing one, and the range says how many.
+			bad["missing_from"], bad["missing_to"] = ce.MissingFrom, ce.MissingTo
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "count": n, "head": head, "first_bad": bad})
 		return
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "count": n})
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "count": n, "head": head})
 }
 
 type tokenJSON struct {

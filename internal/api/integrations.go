@@ -16,16 +16,21 @@ type integrationJSON struct {
 	// HoldSeconds is how long a seat taken for one of its calls lives
 	// after the call; MaxSeats the most seats of one pool it holds at once
 	// (0: a tenth of the pool, at least one).
-	HoldSeconds int       `json:"hold_seconds"`
-	MaxSeats    int       `json:"max_seats"`
-	Token       string    `json:"token,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	HoldSeconds int `json:"hold_seconds"`
+	MaxSeats    int `json:"max_seats"`
+	// Enabled is false once its token is revoked (disabled); TokenID names
+	// the token it calls with (never the secret, Token, shown once).
+	Enabled   bool      `json:"enabled"`
+	TokenID   string    `json:"token_id"`
+	Token     string    `json:"token,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func integrationOut(in desk.Integration) integrationJSON {
 	return integrationJSON{ID: in.ID, Name: in.Name, Mode: string(in.Mode), ServiceAccount: in.UserName,
-		HoldSeconds: int(desk.HoldOf(in) / time.Second), MaxSeats: in.MaxSeats, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt}
+		HoldSeconds: int(desk.HoldOf(in) / time.Second), MaxSeats: in.MaxSeats, Enabled: !in.Disabled, TokenID: in.Token,
+		CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt}
 }
 
 // seatRules is the seat hold and cap of a create or update; absent fields
@@ -208,10 +213,8 @@ func (s *Server) listProposals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	state := desk.ProposalState(r.URL.Query().Get("state"))
-	switch state {
-	case "", desk.ProposalPending, desk.ProposalConfirmed, desk.ProposalRejected:
-	default:
-		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "state", "state must be pending, confirmed or rejected"))
+	if state != "" && !state.Valid() {
+		s.fail(w, r, licensing.FieldErrorf(licensing.CodeInvalid, "state", "state must be pending, confirmed, rejected or superseded"))
 		return
 	}
 	limit, err := queryInt(r, "limit", 100, 1, 1000)

@@ -368,6 +368,9 @@ func TestOpenAPISchemasMatchGo(t *testing.T) {
 		{"Pool", poolJSON{}, nil},
 		{"PoolInput", poolJSON{}, []string{"usage"}},
 		{"User", userJSON{}, nil},
+		{"Dashboard", Dashboard{}, nil},
+		{"DashboardTotals", DashboardTotals{}, nil},
+		{"DashboardPool", DashboardPool{}, nil},
 		{"UserInput", userJSON{}, []string{"id", "created_at", "updated_at", "roles"}},
 		{"Member", memberJSON{}, nil},
 		{"Lease", leaseJSON{}, nil},
@@ -583,6 +586,7 @@ func TestOpenAPIAnswersConform(t *testing.T) {
 	call("PUT /api/v1/users/{user}/roles/{role}", "/api/v1/users/ann@example.com/roles/owner", nil)   // 400
 	call("GET /api/v1/users/{user}", "/api/v1/users/ann@example.com", nil)
 	call("GET /api/v1/roles", "/api/v1/roles", nil)
+	call("GET /api/v1/dashboard", "/api/v1/dashboard", nil)
 	call("DELETE /api/v1/users/{user}/roles/{role}", "/api/v1/users/ann@example.com/roles/auditor", nil)
 	call("DELETE /api/v1/users/{user}/roles/{role}", "/api/v1/users/ann@example.com/roles/auditor", nil) // 404
 	call("PUT /api/v1/users/{user}", "/api/v1/users/bob@example.com", `{"user_name":"bob@example.com","department":"Ops","active":true}`)
@@ -625,6 +629,24 @@ func TestOpenAPIAnswersConform(t *testing.T) {
 	call("GET /api/v1/audit/export", "/api/v1/audit/export?format=csv", nil)
 	call("GET /api/v1/audit/export", "/api/v1/audit/export", nil)
 	call("GET /api/v1/audit/verify", "/api/v1/audit/verify", nil)
+	// Newest first with filters and cursors (the licence console's reads).
+	var newest struct {
+		Entries []audit.Entry `json:"entries"`
+		Next    int64         `json:"next"`
+	}
+	call("GET /api/v1/audit", "/api/v1/audit?order=desc&limit=1&action=user.create", nil).into(t, &newest)
+	if newest.Next == 0 {
+		t.Errorf("GET /api/v1/audit?order=desc&limit=1&action=user.create: no next cursor over several people created")
+	}
+	call("GET /api/v1/audit", fmt.Sprintf("/api/v1/audit?order=desc&limit=1&action=user.create&before=%d", newest.Next), nil)
+	call("GET /api/v1/audit", fmt.Sprintf("/api/v1/audit?order=desc&after=%d&subject=user:&from=2020-01-01&to=2099-12-31T00:00:00Z&actor=token:admin&acting_user=ann@example.com", newest.Next), nil)
+	call("GET /api/v1/audit", "/api/v1/audit?acting-user=ann@example.com", nil) // 400 unknown parameter
+	call("GET /api/v1/audit", "/api/v1/audit?before=5", nil)                    // 400 before needs order=desc
+	call("GET /api/v1/audit/{seq}", fmt.Sprintf("/api/v1/audit/%d", newest.Next), nil)
+	call("GET /api/v1/audit/{seq}", "/api/v1/audit/999999999", nil) // 404
+	call("GET /api/v1/audit/{seq}", "/api/v1/audit/first", nil)     // 400
+	call("GET /api/v1/audit/export", "/api/v1/audit/export?format=csv&action=user.create&from=2020-01-01", nil)
+	call("GET /api/v1/audit/export", "/api/v1/audit/export?from=tomorrow", nil) // 400
 
 	var tok tokenJSON
 	call("POST /api/v1/tokens", "/api/v1/tokens", `{"name":"ci","scope":"integration","ttl":"1h"}`).into(t, &tok)
@@ -637,6 +659,8 @@ func TestOpenAPIAnswersConform(t *testing.T) {
 	accessAnswers(t, e, call, check, platformTok)
 	reportAnswers(t, e, call, check, platformTok)
 	dormantAnswers(t, check)
+	moduleGapAnswers(t, e, call, check, platformTok)
+	sessionEndAnswers(t, e, call, check, platformTok)
 
 	call("DELETE /api/v1/pools/{pool}/members/{user}", "/api/v1/pools/agents-floating/members/cid@example.com", nil)
 	call("DELETE /api/v1/users/{user}", "/api/v1/users/cid@example.com", nil)
@@ -770,6 +794,12 @@ func deskAnswers(t *testing.T, e *testEnv, call func(op, path string, body any, 
 	call("GET /api/v1/reports/multiplexing", "/api/v1/reports/multiplexing", nil)
 	call("GET /api/v1/reports/multiplexing", "/api/v1/reports/multiplexing?from=2020-01-01T00:00:00Z&to=2099-01-01T00:00:00Z", nil)
 	call("GET /api/v1/reports/multiplexing", "/api/v1/reports/multiplexing?from=soon", nil) // 400
+	call("POST /api/v1/integrations/{id}/disable", "/api/v1/integrations/teams-bot/disable", nil)
+	call("POST /api/v1/integrations/{id}/disable", "/api/v1/integrations/teams-bot/disable", nil) // 409 already disabled
+	call("POST /api/v1/integrations/{id}/disable", "/api/v1/integrations/nope/disable", nil)      // 404
+	call("POST /api/v1/integrations/{id}/rotate-token", "/api/v1/integrations/teams-bot/rotate-token", nil)
+	call("POST /api/v1/integrations/{id}/rotate-token", "/api/v1/integrations/nope/rotate-token", nil)                                       // 404
+	check("POST /api/v1/integrations/{id}/rotate-token", e.request("POST", "/api/v1/integrations/teams-bot/rotate-token", platformTok, nil)) // 403
 	call("DELETE /api/v1/integrations/{id}", "/api/v1/integrations/teams-bot", nil)
 	call("DELETE /api/v1/integrations/{id}", "/api/v1/integrations/teams-bot", nil) // 404
 

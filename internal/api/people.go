@@ -223,7 +223,14 @@ func (s *Server) putMember(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, ifStatus(created, http.StatusCreated, http.StatusOK), memberOut(m))
+	// A module seat without the fulfiller it requires is granted (the
+	// fulfiller may follow) but the answer says so.
+	warnings, err := s.memberWarnings(r.Context(), m)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, ifStatus(created, http.StatusCreated, http.StatusOK), memberAnswer{memberJSON: memberOut(m), Warnings: warnings})
 }
 
 func ifStatus(c bool, a, b int) int {

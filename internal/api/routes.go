@@ -39,6 +39,7 @@ func (s *Server) routes() {
 	s.handle("PUT /api/v1/pools/{pool}/groups/{group}", adminOnly, s.putGroupGrant)
 	s.handle("DELETE /api/v1/pools/{pool}/groups/{group}", adminOnly, s.deleteGroupGrant)
 	s.handle("GET /api/v1/usage", readers, s.usage)
+	s.handle("GET /api/v1/dashboard", readers, s.dashboard)
 
 	s.handle("GET /api/v1/rules", readers, s.listRules)
 	s.handle("POST /api/v1/rules", adminOnly, s.createRule)
@@ -67,6 +68,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/sessions/{id}", platform, s.getSession)
 	s.handle("POST /api/v1/sessions/{id}/heartbeat", platform, s.heartbeat)
 	s.handle("DELETE /api/v1/sessions/{id}", platform, s.endSession)
+	s.handle("POST /api/v1/sessions/{id}/end", adminOnly, s.endSessionAdmin)
 	s.handle("POST /api/v1/decide", platform, s.decide)
 
 	s.handle("GET /api/v1/policy", readers, s.getPolicy)
@@ -76,6 +78,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/audit", adminOnly, s.listAudit)
 	s.handle("GET /api/v1/audit/export", adminOnly, s.exportAudit)
 	s.handle("GET /api/v1/audit/verify", adminOnly, s.verifyAudit)
+	s.handle("GET /api/v1/audit/{seq}", adminOnly, s.getAuditEntry)
 
 	s.handle("GET /api/v1/tokens", adminOnly, s.listTokens)
 	s.handle("POST /api/v1/tokens", adminOnly, s.createToken)
@@ -106,11 +109,14 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/integrations/{id}", readers, s.getIntegration)
 	s.handle("PUT /api/v1/integrations/{id}", adminOnly, s.updateIntegration)
 	s.handle("DELETE /api/v1/integrations/{id}", adminOnly, s.deleteIntegration)
+	s.handle("POST /api/v1/integrations/{id}/rotate-token", adminOnly, s.rotateIntegrationToken)
+	s.handle("POST /api/v1/integrations/{id}/disable", adminOnly, s.disableIntegration)
 	s.handle("GET /api/v1/proposals", platform, s.listProposals)
 	s.handle("GET /api/v1/proposals/{id}", platform, s.getProposal)
 	s.handle("POST /api/v1/proposals/{id}/confirm", platform, s.decideProposal(true))
 	s.handle("POST /api/v1/proposals/{id}/reject", platform, s.decideProposal(false))
 	s.handle("GET /api/v1/reports/multiplexing", readers, s.multiplexing)
+	s.handle("GET /api/v1/reports/module-gaps", readers, s.moduleGaps)
 	s.handle("GET /api/v1/reports/settings", readers, s.getReportSettings)
 	s.handle("PUT /api/v1/reports/settings", adminOnly, s.putReportSettings)
 	s.handle("GET /api/v1/reports/{name}", readers, s.report)

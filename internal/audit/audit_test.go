@@ -322,7 +322,7 @@ func TestRehashedEdit(t *testing.T) {
 }
 
 // TestDelete deletes entry k. The entry after the gap, seq k+1, now sits at
-// position k and is where the chain fails.
+// position k, where the chain fails; the error names seq k, the one missing.
 func TestDelete(t *testing.T) {
 	tests := []struct {
 		name string
@@ -338,9 +338,12 @@ func TestDelete(t *testing.T) {
 			entries := makeChain(t, 100)
 			entries = append(entries[:tt.k-1], entries[tt.k:]...)
 			got := verify(t, entries)
-			wantChainError(t, got, int64(tt.k), int64(tt.k+1), KindSeqGap)
+			wantChainError(t, got, int64(tt.k), int64(tt.k), KindSeqGap)
 			if got.Want != strconv.Itoa(tt.k) || got.Got != strconv.Itoa(tt.k+1) {
 				t.Errorf("want/got: got %s/%s, want %d/%d", got.Want, got.Got, tt.k, tt.k+1)
+			}
+			if got.MissingFrom != int64(tt.k) || got.MissingTo != int64(tt.k) {
+				t.Errorf("missing: got %d to %d, want %d alone", got.MissingFrom, got.MissingTo, tt.k)
 			}
 		})
 	}
@@ -351,7 +354,21 @@ func TestDeleteRange(t *testing.T) {
 	entries := makeChain(t, 100)
 	entries = append(entries[:29], entries[40:]...) // seqs 30..40 gone
 	got := verify(t, entries)
-	wantChainError(t, got, 30, 41, KindSeqGap)
+	wantChainError(t, got, 30, 30, KindSeqGap)
+	if got.MissingFrom != 30 || got.MissingTo != 40 || !strings.Contains(got.Error(), "seqs 30 to 40 are missing (11 entries)") {
+		t.Errorf("missing: got %d to %d (%v), want 30 to 40", got.MissingFrom, got.MissingTo, got)
+	}
+}
+
+// TestDeleteHead deletes the oldest entries: the error names seq 1, the
+// first one missing, at position 1.
+func TestDeleteHead(t *testing.T) {
+	entries := makeChain(t, 20)[5:] // seqs 1..5 gone
+	got := verify(t, entries)
+	wantChainError(t, got, 1, 1, KindSeqGap)
+	if got.MissingFrom != 1 || got.MissingTo != 5 || !strings.Contains(got.Error(), "seqs 1 to 5 are missing") {
+		t.Errorf("missing: got %d to %d (%v), want 1 to 5", got.MissingFrom, got.MissingTo, got)
+	}
 }
 
 // TestDeleteLast shows that the chain alone cannot detect a deleted last
@@ -365,8 +382,8 @@ func TestDeleteLast(t *testing.T) {
 	}
 	err := VerifyHead(truncated[98], headSeq, headHash)
 	var ce *ChainError
-	if !errors.As(err, &ce) || ce.Kind != KindTruncated || ce.Seq != 99 {
-		t.Fatalf("VerifyHead: got %v, want %s at seq 99", err, KindTruncated)
+	if !errors.As(err, &ce) || ce.Kind != KindTruncated || ce.Seq != 100 || ce.Position != 100 || ce.MissingFrom != 100 || ce.MissingTo != 100 {
+		t.Fatalf("VerifyHead: got %v (%+v), want %s at seq 100, position 100, the one missing", err, ce, KindTruncated)
 	}
 }
 
@@ -420,7 +437,11 @@ func TestSwap(t *testing.T) {
 				entries := makeChain(t, 100)
 				sw.swap(&entries[k-1], &entries[k])
 				got := verify(t, entries)
-				wantChainError(t, got, int64(k), entries[k-1].Seq, sw.wantKind)
+				want := entries[k-1].Seq
+				if sw.wantKind == KindSeqGap {
+					want = int64(k) // the seq missing at position k
+				}
+				wantChainError(t, got, int64(k), want, sw.wantKind)
 			})
 		}
 	}
@@ -496,7 +517,11 @@ func TestFirstEntry(t *testing.T) {
 			entries := makeChain(t, 3)
 			tt.edit(&entries[0])
 			got := verify(t, entries)
-			wantChainError(t, got, 1, entries[0].Seq, tt.wantKind)
+			want := entries[0].Seq
+			if tt.wantKind == KindSeqGap {
+				want = 1 // seq 1 is the one missing
+			}
+			wantChainError(t, got, 1, want, tt.wantKind)
 		})
 	}
 }
@@ -578,15 +603,18 @@ func TestVerifyHead(t *testing.T) {
 		wantSeq  int64
 		wantHash string
 		wantKind string // "" for no error
+		// wantAt is the Seq and Position reported: the first missing entry
+		// for a truncation (never position 0), else the last entry.
+		wantAt int64
 	}{
-		{"matches", entries[4], 5, entries[4].Hash, ""},
-		{"older anchor checked with its entry", entries[2], 3, entries[2].Hash, ""},
-		{"empty log, empty head", Entry{}, 0, "", ""},
-		{"truncated", entries[3], 5, entries[4].Hash, KindTruncated},
-		{"everything deleted", Entry{}, 5, entries[4].Hash, KindTruncated},
-		{"rewritten", entries[4], 5, strings.Repeat("a", 64), KindHeadMismatch},
-		{"log beyond head", entries[4], 4, entries[3].Hash, KindHeadMismatch},
-		{"head entry edited", edited, 5, entries[4].Hash, KindHashMismatch},
+		{"matches", entries[4], 5, entries[4].Hash, "", 0},
+		{"older anchor checked with its entry", entries[2], 3, entries[2].Hash, "", 0},
+		{"empty log, empty head", Entry{}, 0, "", "", 0},
+		{"truncated", entries[3], 5, entries[4].Hash, KindTruncated, 5},
+		{"everything deleted", Entry{}, 5, entries[4].Hash, KindTruncated, 1},
+		{"rewritten", entries[4], 5, strings.Repeat("a", 64), KindHeadMismatch, 5},
+		{"log beyond head", entries[4], 4, entries[3].Hash, KindHeadMismatch, 5},
+		{"head entry edited", edited, 5, entries[4].Hash, KindHashMismatch, 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -601,8 +629,11 @@ func TestVerifyHead(t *testing.T) {
 			if !errors.As(err, &ce) || ce.Kind != tt.wantKind {
 				t.Fatalf("got %v, want %s", err, tt.wantKind)
 			}
-			if ce.Position != 0 {
-				t.Errorf("Position: got %d, want 0", ce.Position)
+			if ce.Position != tt.wantAt || ce.Seq != tt.wantAt {
+				t.Errorf("Seq, Position: got %d, %d, want %d", ce.Seq, ce.Position, tt.wantAt)
+			}
+			if tt.wantKind == KindTruncated && (ce.MissingFrom != tt.wantAt || ce.MissingTo != tt.wantSeq) {
+				t.Errorf("missing: got %d to %d, want %d to %d", ce.MissingFrom, ce.MissingTo, tt.wantAt, tt.wantSeq)
 			}
 		})
 	}
@@ -621,8 +652,13 @@ func TestChainErrorMessage(t *testing.T) {
 		},
 		{
 			name: "seq gap",
-			err:  &ChainError{Seq: 18, Position: 17, Kind: KindSeqGap, Want: "17", Got: "18"},
-			want: "audit: entry seq 18 (position 17): seq_gap: expected seq 17, got 18 (entries deleted or out of order)",
+			err:  &ChainError{Seq: 17, Position: 17, Kind: KindSeqGap, Want: "17", Got: "18", MissingFrom: 17, MissingTo: 17},
+			want: "audit: entry seq 17 (position 17): seq_gap: seq 17 is missing: the next entry found is seq 18 (entries deleted or out of order)",
+		},
+		{
+			name: "seq gap of several",
+			err:  &ChainError{Seq: 1, Position: 1, Kind: KindSeqGap, Want: "1", Got: "6", MissingFrom: 1, MissingTo: 5},
+			want: "audit: entry seq 1 (position 1): seq_gap: seqs 1 to 5 are missing (5 entries): the next entry found is seq 6 (entries deleted or out of order)",
 		},
 		{
 			name: "seq order",
@@ -636,13 +672,18 @@ func TestChainErrorMessage(t *testing.T) {
 		},
 		{
 			name: "head mismatch",
-			err:  &ChainError{Seq: 5, Kind: KindHeadMismatch, Want: "aa", Got: "bb"},
-			want: "audit: entry seq 5: head_mismatch: does not match the recorded head (want aa, got bb)",
+			err:  &ChainError{Seq: 5, Position: 5, Kind: KindHeadMismatch, Want: "aa", Got: "bb"},
+			want: "audit: entry seq 5 (position 5): head_mismatch: does not match the recorded head (want aa, got bb)",
 		},
 		{
-			name: "truncated, no position",
-			err:  &ChainError{Seq: 99, Kind: KindTruncated, Want: "100", Got: "99"},
-			want: "audit: entry seq 99: truncated: log ends at seq 99 but the recorded head is seq 100 (entries deleted from the end)",
+			name: "truncated",
+			err:  &ChainError{Seq: 100, Position: 100, Kind: KindTruncated, Want: "100", Got: "99", MissingFrom: 100, MissingTo: 100},
+			want: "audit: entry seq 100 (position 100): truncated: seq 100 is missing: the log ends at seq 99 but the recorded head is seq 100 (entries deleted from the end)",
+		},
+		{
+			name: "everything deleted",
+			err:  &ChainError{Seq: 1, Position: 1, Kind: KindTruncated, Want: "3", Got: "0", MissingFrom: 1, MissingTo: 3},
+			want: "audit: entry seq 1 (position 1): truncated: seqs 1 to 3 are missing (3 entries): the log is empty but the recorded head is seq 3 (entries deleted from the end)",
 		},
 	}
 	for _, tt := range tests {

@@ -34,13 +34,25 @@ const (
 	KindHeadMismatch = "head_mismatch"
 )
 
-// ChainError describes the first entry at which a chain fails to verify.
+// ChainError describes the first entry at which a chain fails to verify:
+// the first bad entry, or, when entries are missing (seq_gap, truncated),
+// the first missing one.
 type ChainError struct {
-	Seq      int64  // Seq of the bad entry as stored
-	Position int64  // 1-based index of the bad entry in the verified stream; 0 from VerifyHead
+	// Seq is the bad entry's Seq as stored, or for seq_gap and truncated
+	// the first Seq that is missing: an auditor looks for that entry, not
+	// for the intact one after it.
+	Seq int64
+	// Position is the 1-based index in the verified stream of the bad
+	// entry, or where the first missing entry belongs. It is never 0: a
+	// report of "position 0" told an auditor nothing.
+	Position int64
 	Kind     string // one of the Kind constants
 	Want     string // expected value: Seq in decimal, or a hex hash
 	Got      string // value found in the entry
+	// MissingFrom and MissingTo bound the Seqs that are absent, for
+	// seq_gap (the entries before the one found) and truncated (the end up
+	// to the recorded head); both 0 for the other kinds.
+	MissingFrom, MissingTo int64
 }
 
 // Error returns a one-line description that names the entry both by Seq and
@@ -48,7 +60,14 @@ type ChainError struct {
 // auditor needs both to find the row. For example:
 //
 //	audit: entry seq 17 (position 17): hash_mismatch: entry was altered
+//	audit: entry seq 5 (position 5): seq_gap: seq 5 is missing: the next entry found is seq 6 (entries deleted or out of order)
 func (e *ChainError) Error() string {
+	return "audit: " + e.Summary()
+}
+
+// Summary is Error without the package prefix, for a command's or a page's
+// own sentence.
+func (e *ChainError) Summary() string {
 	var what string
 	switch e.Kind {
 	case KindHashMismatch:
@@ -56,20 +75,30 @@ func (e *ChainError) Error() string {
 	case KindBrokenLink:
 		what = "prev_hash does not match the previous entry's hash (an earlier entry was rewritten, or entries were deleted or reordered)"
 	case KindSeqGap:
-		what = fmt.Sprintf("expected seq %s, got %s (entries deleted or out of order)", e.Want, e.Got)
+		what = fmt.Sprintf("%s: the next entry found is seq %s (entries deleted or out of order)", e.missing(), e.Got)
 	case KindSeqOrder:
 		what = fmt.Sprintf("expected seq %s, got %s (entries reordered or duplicated)", e.Want, e.Got)
 	case KindTruncated:
-		what = fmt.Sprintf("log ends at seq %s but the recorded head is seq %s (entries deleted from the end)", e.Got, e.Want)
+		ends := "the log is empty"
+		if e.Got != "0" {
+			ends = "the log ends at seq " + e.Got
+		}
+		what = fmt.Sprintf("%s: %s but the recorded head is seq %s (entries deleted from the end)", e.missing(), ends, e.Want)
 	case KindHeadMismatch:
 		what = fmt.Sprintf("does not match the recorded head (want %s, got %s)", e.Want, e.Got)
 	default:
 		what = fmt.Sprintf("want %s, got %s", e.Want, e.Got)
 	}
-	if e.Position == 0 {
-		return fmt.Sprintf("audit: entry seq %d: %s: %s", e.Seq, e.Kind, what)
+	return fmt.Sprintf("entry seq %d (position %d): %s: %s", e.Seq, e.Position, e.Kind, what)
+}
+
+// missing says which Seqs are absent: "seq 5 is missing", "seqs 5 to 9
+// are missing (5 entries)".
+func (e *ChainError) missing() string {
+	if e.MissingTo <= e.MissingFrom {
+		return fmt.Sprintf("seq %d is missing", e.MissingFrom)
 	}
-	return fmt.Sprintf("audit: entry seq %d (position %d): %s: %s", e.Seq, e.Position, e.Kind, what)
+	return fmt.Sprintf("seqs %d to %d are missing (%d entries)", e.MissingFrom, e.MissingTo, e.MissingTo-e.MissingFrom+1)
 }
 
 // Verifier checks a stream of entries, in Seq order, one at a time, so that
@@ -124,23 +153,24 @@ func (v *Verifier) Add(e Entry) error {
 		wantPrev = GenesisHash
 	}
 
-	var kind, want, got string
+	ce := &ChainError{Seq: e.Seq, Position: v.count + 1}
 	if h := e.ComputeHash(); h != e.Hash {
-		kind, want, got = KindHashMismatch, h, e.Hash
+		ce.Kind, ce.Want, ce.Got = KindHashMismatch, h, e.Hash
 	} else if e.Seq != wantSeq {
-		kind = KindSeqGap
-		if e.Seq < wantSeq {
-			kind = KindSeqOrder
+		ce.Kind, ce.Want, ce.Got = KindSeqOrder, strconv.FormatInt(wantSeq, 10), strconv.FormatInt(e.Seq, 10)
+		if e.Seq > wantSeq {
+			// Entries before e are missing: name the first of them, where
+			// it belongs, rather than the intact entry found in its place.
+			ce.Kind, ce.Seq, ce.MissingFrom, ce.MissingTo = KindSeqGap, wantSeq, wantSeq, e.Seq-1
 		}
-		want, got = strconv.FormatInt(wantSeq, 10), strconv.FormatInt(e.Seq, 10)
 	} else if e.PrevHash != wantPrev {
-		kind, want, got = KindBrokenLink, wantPrev, e.PrevHash
+		ce.Kind, ce.Want, ce.Got = KindBrokenLink, wantPrev, e.PrevHash
 	} else {
 		v.last = e
 		v.count++
 		return nil
 	}
-	v.err = &ChainError{Seq: e.Seq, Position: v.count + 1, Kind: kind, Want: want, Got: got}
+	v.err = ce
 	return v.err
 }
 
@@ -184,25 +214,31 @@ func Verify(entries []Entry) error {
 // If the head is recorded less often than entries are appended, pass the
 // entry at the head's Seq instead of the newest entry; VerifyHead then
 // checks that the log up to that point is the one that was recorded.
+//
+// The chain before last is complete from Seq 1, so positions are Seqs: a
+// truncation is reported at the first missing Seq (last.Seq+1, which is 1
+// when every entry was deleted) with the missing range up to the head.
 func VerifyHead(last Entry, wantSeq int64, wantHash string) error {
 	if wantSeq == 0 && last.Seq == 0 {
 		return nil
 	}
 	if last.Seq < wantSeq {
-		return &ChainError{Seq: last.Seq, Kind: KindTruncated,
-			Want: strconv.FormatInt(wantSeq, 10), Got: strconv.FormatInt(last.Seq, 10)}
+		first := last.Seq + 1
+		return &ChainError{Seq: first, Position: first, Kind: KindTruncated,
+			Want: strconv.FormatInt(wantSeq, 10), Got: strconv.FormatInt(last.Seq, 10),
+			MissingFrom: first, MissingTo: wantSeq}
 	}
 	if last.Seq > wantSeq {
-		return &ChainError{Seq: last.Seq, Kind: KindHeadMismatch,
+		return &ChainError{Seq: last.Seq, Position: last.Seq, Kind: KindHeadMismatch,
 			Want: "seq " + strconv.FormatInt(wantSeq, 10), Got: "seq " + strconv.FormatInt(last.Seq, 10)}
 	}
 	// Check the entry itself too, so that VerifyHead cannot pass an entry
 	// whose contents were edited while its Hash field was left alone.
 	if h := last.ComputeHash(); h != last.Hash {
-		return &ChainError{Seq: last.Seq, Kind: KindHashMismatch, Want: h, Got: last.Hash}
+		return &ChainError{Seq: last.Seq, Position: last.Seq, Kind: KindHashMismatch, Want: h, Got: last.Hash}
 	}
 	if last.Hash != wantHash {
-		return &ChainError{Seq: last.Seq, Kind: KindHeadMismatch, Want: wantHash, Got: last.Hash}
+		return &ChainError{Seq: last.Seq, Position: last.Seq, Kind: KindHeadMismatch, Want: wantHash, Got: last.Hash}
 	}
 	return nil
 }

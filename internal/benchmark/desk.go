@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 )
 
 // DeskConfig sets up a desk run: people act through a platform token (the
@@ -127,7 +129,7 @@ func Desk(ctx context.Context, cfg DeskConfig) (DeskResult, error) {
 	}
 	res.P50, res.P99 = percentile(all, 0.50), percentile(all, 0.99)
 	if e, ok := firstErr.Load().(error); ok {
-		return res, fmt.Errorf("bench desk: %d errors, the first: %w", res.Errors, e)
+		return res, fmt.Errorf("bench desk: %s, the first: %w", plural.Of(res.Errors, "error"), e)
 	}
 	return res, nil
 }

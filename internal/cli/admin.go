@@ -9,6 +9,7 @@ import (
 
 	"github.com/seatkeeper/seatkeeper/internal/audit"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 )
 
 func runMigrate(ctx context.Context, env Env, args []string) error {
@@ -60,7 +61,7 @@ func runToken(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if want := map[string]int{"create": 0, "list": 0, "revoke": 1}[sub]; fs.NArg() != want {
-		return &exitError{code: 2, err: fmt.Errorf("token %s takes %d argument(s), got %d: %s", sub, want, fs.NArg(), use)}
+		return &exitError{code: 2, err: fmt.Errorf("token %s takes %s, got %d: %s", sub, plural.Of(want, "argument"), fs.NArg(), use)}
 	}
 	st, err := openExisting(ctx, d.db, newLogger(env.Stderr, "warn"))
 	if err != nil {
@@ -149,13 +150,16 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 		n, err := st.VerifyAudit(ctx)
 		var ce *audit.ChainError
 		if errors.As(err, &ce) {
-			fmt.Fprintf(env.Stdout, "audit chain BROKEN after %d good entries: first bad entry seq %d (position %d): %s\n", n, ce.Seq, ce.Position, ce.Kind)
+			// The summary names the first bad entry, or the first missing
+			// one with the range that is gone (a truncated log has no bad
+			// entry to point at).
+			fmt.Fprintf(env.Stdout, "audit chain BROKEN after %s: %s\n", plural.Of(n, "good entry"), ce.Summary())
 			return &exitError{code: 3, err: err}
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "audit chain intact: %d entries\n", n)
+		fmt.Fprintf(env.Stdout, "audit chain intact: %s\n", plural.Of(n, "entry"))
 	case "export":
 		var ex audit.Exporter
 		switch *format {

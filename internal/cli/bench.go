@@ -15,6 +15,7 @@ import (
 
 	"github.com/seatkeeper/seatkeeper/internal/benchmark"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
@@ -33,9 +34,11 @@ func runBench(ctx context.Context, env Env, args []string) error {
 			return benchReport(ctx, env, args[1:])
 		case "mix":
 			return benchMix(ctx, env, args[1:])
+		case "console":
+			return benchConsole(ctx, env, args[1:])
 		}
 	}
-	return &exitError{code: 2, err: errors.New("usage: seatkeeper bench checkout|decide|desk|scim [flags]")}
+	return &exitError{code: 2, err: errors.New("usage: seatkeeper bench checkout|decide|desk|scim|report|mix|console [flags]")}
 }
 
 // benchDecide runs the in-memory decision benchmark (the same loop as `go
@@ -119,7 +122,7 @@ func benchCheckout(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer stop()
-	fmt.Fprintf(env.Stdout, "bench checkout: %s store, pool of %d seats, %d people, %d clients, %s\n", st.Dialect(), *seats, *users, *clients, *dur)
+	fmt.Fprintf(env.Stdout, "bench checkout: %s store, pool of %s, %s, %s, %s\n", st.Dialect(), plural.Of(*seats, "seat"), plural.Of(*users, "person"), plural.Of(*clients, "client"), *dur)
 	holders := func(ctx context.Context) (int, error) {
 		leases, err := st.ActiveLeases(ctx, pool)
 		return len(leases), err
@@ -141,15 +144,15 @@ func benchCheckout(ctx context.Context, env Env, args []string) error {
 	if err := stop(); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "session starts:   %d acknowledged, %d refused (pool full), %d errors in %.1fs\n", res.Starts, res.Refused, res.Errors, res.Elapsed.Seconds())
+	fmt.Fprintf(env.Stdout, "session starts:   %d acknowledged, %d refused (pool full), %s in %.1fs\n", res.Starts, res.Refused, plural.Of(res.Errors, "error"), res.Elapsed.Seconds())
 	fmt.Fprintf(env.Stdout, "throughput:       %.0f session starts/s (each followed by its logout)\n", res.StartsPerSecond())
 	fmt.Fprintf(env.Stdout, "latency (start):  p50 %s  p99 %s\n", res.P50.Round(10*time.Microsecond), res.P99.Round(10*time.Microsecond))
 	fmt.Fprintf(env.Stdout, "holders:          max %d polled, max %d from lease history, seats %d\n", res.MaxHoldersPolled, maxHist, *seats)
 	if res.MaxHoldersPolled > *seats || maxHist > *seats {
-		return &exitError{code: 4, err: fmt.Errorf("seat invariant violated: %d holders for %d seats", max(res.MaxHoldersPolled, maxHist), *seats)}
+		return &exitError{code: 4, err: fmt.Errorf("seat invariant violated: %s for %s", plural.Of(max(res.MaxHoldersPolled, maxHist), "holder"), plural.Of(*seats, "seat"))}
 	}
 	if res.Errors > 0 {
-		return &exitError{code: 5, err: fmt.Errorf("%d requests failed", res.Errors)}
+		return &exitError{code: 5, err: fmt.Errorf("%s failed", plural.Of(res.Errors, "request"))}
 	}
 	return nil
 }
@@ -217,7 +220,7 @@ func verifyBenchAudit(ctx context.Context, env Env, st *store.Store) error {
 	if err != nil {
 		return &exitError{code: 3, err: fmt.Errorf("audit chain: %w", err)}
 	}
-	fmt.Fprintf(env.Stdout, "audit:       chain of %d entries verifies\n", n)
+	fmt.Fprintf(env.Stdout, "audit:       chain of %s verifies\n", plural.Of(n, "entry"))
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/benchmark"
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
 
@@ -60,8 +61,9 @@ func benchDesk(ctx context.Context, env Env, args []string) error {
 	}
 	defer stop()
 	cfg.BaseURL = "http://" + addr
-	fmt.Fprintf(env.Stdout, "bench desk: %s store, %d requesters, %d agents, %d unlicensed people, 3 integrations, %d clients, %s\n",
-		st.Dialect(), len(cfg.Requesters), len(cfg.Agents), len(cfg.Unlicensed), *clients, *dur)
+	fmt.Fprintf(env.Stdout, "bench desk: %s store, %s, %s, %s, 3 integrations, %s, %s\n",
+		st.Dialect(), plural.Of(len(cfg.Requesters), "requester"), plural.Of(len(cfg.Agents), "agent"), plural.Of(len(cfg.Unlicensed), "unlicensed person"),
+		plural.Of(*clients, "client"), *dur)
 	stopProfile, err := cpuProfile(*profile)
 	if err != nil {
 		return err
@@ -71,7 +73,7 @@ func benchDesk(ctx context.Context, env Env, args []string) error {
 	if err := stop(); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "actions:     %d answered, %d errors in %.1fs\n", res.Actions, res.Errors, res.Elapsed.Seconds())
+	fmt.Fprintf(env.Stdout, "actions:     %d answered, %s in %.1fs\n", res.Actions, plural.Of(res.Errors, "error"), res.Elapsed.Seconds())
 	for _, k := range res.Kinds() {
 		fmt.Fprintf(env.Stdout, "  %-24s %d\n", k, res.ByKind[k])
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/benchmark"
 	"github.com/seatkeeper/seatkeeper/internal/entitle"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 	"github.com/seatkeeper/seatkeeper/internal/provision"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
@@ -55,7 +56,7 @@ func benchSCIM(ctx context.Context, env Env, args []string) error {
 	}
 	defer stop()
 	cfg.BaseURL = "http://" + addr
-	fmt.Fprintf(env.Stdout, "bench scim: %s store, %d users created over SCIM by %d clients, each audited and reconciled against 2 rules over 2 named pools\n", dialect, *users, *clients)
+	fmt.Fprintf(env.Stdout, "bench scim: %s store, %s created over SCIM by %s, each audited and reconciled against 2 rules over 2 named pools\n", dialect, plural.Of(*users, "user"), plural.Of(*clients, "client"))
 	stopProfile, err := cpuProfile(*profile)
 	if err != nil {
 		return err
@@ -65,7 +66,7 @@ func benchSCIM(ctx context.Context, env Env, args []string) error {
 	if err := stop(); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "creates:     %d answered 201, %d errors in %.1fs\n", res.Created, res.Errors, res.Elapsed.Seconds())
+	fmt.Fprintf(env.Stdout, "creates:     %d answered 201, %s in %.1fs\n", res.Created, plural.Of(res.Errors, "error"), res.Elapsed.Seconds())
 	fmt.Fprintf(env.Stdout, "throughput:  %.0f creates/s over the first %d, %.0f creates/s over all %d\n", res.FirstPerSecond(), res.Window, res.CreatesPerSecond(), res.Created)
 	fmt.Fprintf(env.Stdout, "latency:     p50 %s  p99 %s\n", res.P50.Round(10*time.Microsecond), res.P99.Round(10*time.Microsecond))
 	if runErr != nil {

@@ -74,6 +74,7 @@ commands:
   bench desk            the service-desk mix over HTTP
   bench scim            an identity provider's initial import over SCIM, with rules and audit
   bench report          a year of lease history: rollup, the year's report at 1M and 5M leases, plain SQL beside it
+  bench console         the licence console's pages at 100,000 people and 1,000,000 audit entries (p50/p99)
   bench mix             the mix optimiser: Erlang B, Recommend/Compare/Backtest on a large year, the demo's back-test
   version               print the version, commit and Go release
 

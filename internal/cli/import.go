@@ -11,6 +11,7 @@ import (
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/peoplecsv"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 	"github.com/seatkeeper/seatkeeper/internal/provision"
 )
 
@@ -21,12 +22,13 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	d.register(fs, env)
 	dryRun := fs.Bool("dry-run", false, "report what would be created, updated and deactivated without writing")
 	deactivate := fs.Bool("deactivate-missing", false, "deactivate active people the file does not list")
+	clearEmpty := fs.Bool("clear-empty", false, "an empty cell clears the attribute (by default it leaves the stored value unchanged)")
 	batch := fs.Int("batch", 500, "rows per transaction")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return &exitError{code: 2, err: errors.New("usage: seatkeeper import --db DB [--dry-run] [--deactivate-missing] people.csv")}
+		return &exitError{code: 2, err: errors.New("usage: seatkeeper import --db DB [--dry-run] [--deactivate-missing] [--clear-empty] people.csv")}
 	}
 	var in io.Reader
 	var size int64
@@ -56,6 +58,7 @@ func runImport(ctx context.Context, env Env, args []string) error {
 		Actor:             actor,
 		DryRun:            *dryRun,
 		DeactivateMissing: *deactivate,
+		ClearEmpty:        *clearEmpty,
 		BatchSize:         *batch,
 		Progress:          p.update,
 		// The entitlement rules follow every committed batch, as they
@@ -75,14 +78,14 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	}
 	took := time.Since(p.start).Round(time.Millisecond)
 	if *dryRun {
-		fmt.Fprintf(env.Stdout, "dry run, nothing written: %d rows: would create %d, update %d, deactivate %d; unchanged %d, failed %d (%s)\n",
-			stats.Rows, stats.Created, stats.Updated, stats.Deactivated, stats.Unchanged, stats.Failed, took)
+		fmt.Fprintf(env.Stdout, "dry run, nothing written: %s: would create %d, update %d, deactivate %d; unchanged %d, failed %d (%s)\n",
+			plural.Of(stats.Rows, "row"), stats.Created, stats.Updated, stats.Deactivated, stats.Unchanged, stats.Failed, took)
 	} else {
-		fmt.Fprintf(env.Stdout, "%d rows: created %d, updated %d, deactivated %d, unchanged %d, failed %d (%s)\n",
-			stats.Rows, stats.Created, stats.Updated, stats.Deactivated, stats.Unchanged, stats.Failed, took)
+		fmt.Fprintf(env.Stdout, "%s: created %d, updated %d, deactivated %d, unchanged %d, failed %d (%s)\n",
+			plural.Of(stats.Rows, "row"), stats.Created, stats.Updated, stats.Deactivated, stats.Unchanged, stats.Failed, took)
 	}
 	if stats.Failed > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("import: %d of %d rows failed", stats.Failed, stats.Rows)}
+		return &exitError{code: 1, err: fmt.Errorf("import: %d of %s failed", stats.Failed, plural.Of(stats.Rows, "row"))}
 	}
 	return nil
 }
@@ -116,12 +119,12 @@ func (p *progress) update(s peoplecsv.Stats) {
 			frac = min(float64(s.BytesRead)/float64(p.size), 1)
 		}
 		n := int(frac * width)
-		fmt.Fprintf(p.w, "\r[%s%s] %3.0f%% %d rows, %.0f/s, %d failed ", strings.Repeat("=", n), strings.Repeat(" ", width-n), frac*100, s.Rows, rate, s.Failed)
+		fmt.Fprintf(p.w, "\r[%s%s] %3.0f%% %s, %.0f/s, %d failed ", strings.Repeat("=", n), strings.Repeat(" ", width-n), frac*100, plural.Of(s.Rows, "row"), rate, s.Failed)
 		p.drawn = true
 		return
 	}
 	for s.Rows >= p.nextLine {
-		fmt.Fprintf(p.w, "import: %d rows (%d created, %d updated, %d failed), %.0f rows/s\n", s.Rows, s.Created, s.Updated, s.Failed, rate)
+		fmt.Fprintf(p.w, "import: %s (%d created, %d updated, %d failed), %.0f rows/s\n", plural.Of(s.Rows, "row"), s.Created, s.Updated, s.Failed, rate)
 		p.nextLine += 10000
 	}
 }

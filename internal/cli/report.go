@@ -15,7 +15,7 @@ import (
 
 const reportUsage = `usage: seatkeeper report utilization|denials|shelfware|cost|mix|evidence [flags]
 
-Prints a report from the exact history in the database (DESIGN §3.7).
+Prints a report from the exact history in the database.
 `
 
 // runReport prints one report as a text table, CSV (one table, --table N)

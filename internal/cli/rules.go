@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/entitle"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 	"github.com/seatkeeper/seatkeeper/internal/provision"
 	"github.com/seatkeeper/seatkeeper/internal/store"
 )
@@ -69,7 +71,7 @@ func runRules(ctx context.Context, env Env, args []string) error {
 	}
 	if len(pos) != n {
 		fmt.Fprint(env.Stderr, rulesUsage)
-		return &exitError{code: 2, err: fmt.Errorf("rules %s: want %d argument(s), got %d", sub, n, len(pos))}
+		return &exitError{code: 2, err: fmt.Errorf("rules %s: want %s, got %d", sub, plural.Of(n, "argument"), len(pos))}
 	}
 	// Read the rule before opening the store: a bad file changes nothing.
 	var rule entitle.Rule
@@ -307,6 +309,31 @@ func (c rulesCmd) reconcile(ctx context.Context) error {
 	}
 	fmt.Fprintf(c.out, "reconciled: %d granted, %d revoked, %d pending, %d relabelled\n", len(d.Gains), len(d.Losses), len(d.Pending), len(d.Relabels))
 	printOverflows(c.out, d.Overflows)
+	return c.warnModuleGaps(ctx, d)
+}
+
+// warnModuleGaps warns about the people this reconciliation touched who now
+// hold a module seat without the fulfiller seat it requires (a rule granted
+// the module alone, or took the fulfiller away): the module does nothing
+// for them until they get one.
+func (c rulesCmd) warnModuleGaps(ctx context.Context, d entitle.Diff) error {
+	touched := map[string]bool{}
+	for _, ch := range append(slices.Clone(d.Gains), d.Losses...) {
+		touched[ch.User] = true
+	}
+	if len(touched) == 0 {
+		return nil
+	}
+	gaps, err := c.st.ModuleGaps(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, g := range gaps {
+		if touched[g.UserID] {
+			fmt.Fprintf(c.out, "warning: %s holds a seat of the module %s (pool %s, %s) but no seat of %s, which it requires\n",
+				g.UserName, g.SKU, g.Pool, g.Source, strings.Join(g.Missing, " or "))
+		}
+	}
 	return nil
 }
 
@@ -336,8 +363,8 @@ func (c rulesCmd) preview(ctx context.Context, rule entitle.Rule, remove string,
 	if asJSON {
 		return c.printJSON(provision.DiffJSON(d))
 	}
-	fmt.Fprintf(c.out, "preview of rule %s (nothing changed): %d gain, %d lose, %d pending, %d overflowing pools\n",
-		rule.ID, len(d.Gains), len(d.Losses), len(d.Pending), len(d.Overflows))
+	fmt.Fprintf(c.out, "preview of rule %s (nothing changed): %d gain, %d lose, %d pending, %s\n",
+		rule.ID, len(d.Gains), len(d.Losses), len(d.Pending), plural.Of(len(d.Overflows), "overflowing pool"))
 	for _, l := range []struct {
 		mark string
 		cs   []entitle.Change

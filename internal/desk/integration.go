@@ -45,8 +45,11 @@ type Integration struct {
 	// Hold is how long a seat taken for one of its calls lives after the
 	// call; MaxSeats the most seats of one pool it holds at once (0: the
 	// default share, see SeatCap).
-	Hold      time.Duration
-	MaxSeats  int
+	Hold     time.Duration
+	MaxSeats int
+	// Disabled: its token is revoked, so its calls are refused; a new
+	// token (rotation) enables it again.
+	Disabled  bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -129,12 +132,25 @@ type Call struct {
 // ProposalState is where a proposal is.
 type ProposalState string
 
-// Proposal states.
+// Proposal states. Confirmed, rejected and superseded are final.
 const (
 	ProposalPending   ProposalState = "pending"
 	ProposalConfirmed ProposalState = "confirmed"
 	ProposalRejected  ProposalState = "rejected"
+	// ProposalSuperseded closes a proposal whose change the ticket already
+	// holds (someone made the move meanwhile): confirming it would change
+	// nothing, and it must not wait for an agent forever.
+	ProposalSuperseded ProposalState = "superseded"
 )
+
+// Valid reports whether s is a known proposal state.
+func (s ProposalState) Valid() bool {
+	switch s {
+	case ProposalPending, ProposalConfirmed, ProposalRejected, ProposalSuperseded:
+		return true
+	}
+	return false
+}
 
 // Proposal is a change an integration asked for on behalf of a person
 // without a seat, held until a licensed agent confirms or rejects it.

@@ -57,8 +57,14 @@ func (s *Service) DecideProposal(ctx context.Context, p Principal, id string, co
 		if err != nil {
 			return Proposal{}, Ticket{}, err
 		}
-		if g, err = s.authorize(ctx, p, pr.Change.CapabilityFor(t.Kind), ""); err != nil {
-			return Proposal{}, Ticket{}, err
+		// A move already made is closed as superseded: it changes
+		// nothing, so it needs no seat for the change (a lazy concurrent
+		// seat would be taken for nothing). The store decides again under
+		// the ticket's lock.
+		if !pr.Change.Superseded(t) {
+			if g, err = s.authorize(ctx, p, pr.Change.CapabilityFor(t.Kind), ""); err != nil {
+				return Proposal{}, Ticket{}, err
+			}
 		}
 	}
 	pr, t, err := s.store.DecideProposal(ctx, g.by, id, confirm, reason)

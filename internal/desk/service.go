@@ -103,11 +103,11 @@ func (s *Service) authorizeIntegration(ctx context.Context, p Principal, capabil
 		return gate{}, licensing.Errorf(licensing.CodeInactive, "integration %q is disabled: its service account is inactive", in.Name)
 	}
 	if known && !u.Active {
-		return gate{}, licensing.Errorf(licensing.CodeInactive, "%s is inactive", u.UserName)
+		return gate{}, licensing.Errorf(licensing.CodeInactive, "the person %s is inactive", u.UserName)
 	}
 	req, ok := s.engine.Requirement(capability)
 	if !ok {
-		return gate{}, licensing.Errorf(licensing.CodeForbidden, "%s is not in the capability policy", capability)
+		return gate{}, licensing.Errorf(licensing.CodeForbidden, "the action %s is not in the capability policy", capability)
 	}
 	if req.Tier == licensing.TierRequester {
 		return g, nil
@@ -139,28 +139,28 @@ func (s *Service) authorizeIntegration(ctx context.Context, p Principal, capabil
 	}
 	who := p.actingLabel()
 	return gate{}, licensing.Errorf(licensing.CodeMultiplexingBlocked,
-		"%s needs a fulfiller seat of the acting person's own: %s holds none, and integration %q (enforce) may not lend its own", capability, who, in.Name)
+		"the action %s needs a fulfiller seat of the acting person's own: %s holds none, and integration %q (enforce) may not lend its own", capability, who, in.Name)
 }
 
 // denial turns a refused decision into the error the caller sees.
 func denial(d licensing.Decision, capability string) error {
 	switch d.Reason {
 	case licensing.CodeNoLicence:
-		return licensing.Errorf(licensing.CodeNoLicence, "%s needs a seat of %s", capability, strings.Join(d.Missing, " or "))
+		return licensing.Errorf(licensing.CodeNoLicence, "the action %s needs a seat of %s", capability, strings.Join(d.Missing, " or "))
 	case licensing.CodeModuleMissing:
-		return licensing.Errorf(licensing.CodeModuleMissing, "%s needs the %s module", capability, strings.Join(d.Missing, ", "))
+		return licensing.Errorf(licensing.CodeModuleMissing, "the action %s needs the %s module", capability, strings.Join(d.Missing, ", "))
 	case licensing.CodeInactive:
 		return licensing.Errorf(licensing.CodeInactive, "the person is inactive")
 	case licensing.ReasonSessionRequired:
-		return licensing.Errorf(licensing.CodeNoLicence, "%s needs a concurrent seat of %s: start a session first", capability, strings.Join(d.Missing, " or "))
+		return licensing.Errorf(licensing.CodeNoLicence, "the action %s needs a concurrent seat of %s: start a session first", capability, strings.Join(d.Missing, " or "))
 	case licensing.ReasonSessionInvalid:
 		return licensing.Errorf(licensing.CodeUnauthorized, "the session has ended: sign in again")
 	case licensing.ReasonUnknownUser:
 		return licensing.Errorf(licensing.CodeNotFound, "unknown person")
 	case licensing.ReasonUnknownCapability:
-		return licensing.Errorf(licensing.CodeForbidden, "%s is not in the capability policy", capability)
+		return licensing.Errorf(licensing.CodeForbidden, "the action %s is not in the capability policy", capability)
 	}
-	return licensing.Errorf(licensing.CodeForbidden, "%s refused: %s", capability, d.Reason)
+	return licensing.Errorf(licensing.CodeForbidden, "the action %s was refused: %s", capability, d.Reason)
 }
 
 // Authorize decides capability for p exactly as an action would, without

@@ -242,12 +242,12 @@ func (s *Service) resolveChange(ch *Change) error {
 		return licensing.FieldErrorf(licensing.CodeNotFound, "assignee", "no person %q", *ch.Assignee)
 	}
 	if u.Kind != licensing.KindPerson || !u.Active {
-		return licensing.FieldErrorf(licensing.CodeInvalid, "assignee", "%s cannot be assigned tickets: only an active person can", u.UserName)
+		return licensing.FieldErrorf(licensing.CodeInvalid, "assignee", "the account %s cannot be assigned tickets: only an active person can", u.UserName)
 	}
 	switch s.engine.Decide(u.ID, "ticket.transition", "").Reason {
 	case "", licensing.ReasonSessionRequired:
 	default:
-		return licensing.FieldErrorf(licensing.CodeInvalid, "assignee", "%s holds no agent seat and is registered for no agent pool", u.UserName)
+		return licensing.FieldErrorf(licensing.CodeInvalid, "assignee", "the person %s holds no agent seat and is registered for no agent pool", u.UserName)
 	}
 	id := u.ID
 	ch.Assignee = &id

@@ -257,15 +257,23 @@ func (b *tab) path() string {
 }
 
 // signIn signs in through the sign-in page and requires landing on the
-// portal.
+// portal, where the tests begin.
 func (b *tab) signIn(user, password string) {
+	b.t.Helper()
+	b.signInTo(user, password, "/")
+}
+
+// signInTo signs in through the sign-in page (no page asked for) and
+// requires landing on the page for the person's work: the portal, the
+// agent queue, the reports or the licence console.
+func (b *tab) signInTo(user, password, landing string) {
 	b.t.Helper()
 	b.open("/signin")
 	b.fill(`input[name=user]`, user)
 	b.fill(`input[name=password]`, password)
 	b.click(`#signin`)
-	if p := b.path(); p != "/" {
-		b.fatalf("signed in as %s: the browser is at %s, want /", user, p)
+	if p := b.path(); p != landing {
+		b.fatalf("signed in as %s: the browser is at %s, want %s", user, p, landing)
 	}
 	b.do("wait for the sign-out form", chromedp.WaitVisible(chromedp.CSS(`form#signout`)))
 }

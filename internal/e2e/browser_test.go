@@ -122,7 +122,7 @@ func TestBrowserAgentTransitionTakesAndReturnsLease(t *testing.T) {
 	number := d.newTicket(t, requesterName, "VPN down", "The VPN drops every few minutes.", "network")
 
 	b := newTab(t, d.p.Base)
-	b.signIn(agentName, password)
+	b.signInTo(agentName, password, "/agent")
 	b.do("wait for the console link", chromedp.WaitVisible(chromedp.CSS(`a#nav-agent`)))
 	if held := d.leases(t); len(held) != 0 {
 		t.Errorf("GET /api/v1/leases after the agent signed in: %v, want none (the seat is taken at the first agent action)", held)
@@ -190,7 +190,7 @@ func TestBrowserFullPoolReadsOnly(t *testing.T) {
 	}
 
 	b := newTab(t, d.p.Base)
-	b.signIn(agentName, password)
+	b.signInTo(agentName, password, "/agent")
 	b.open("/agent/tickets/" + number)
 	if n := b.ticketNumber(); n != number {
 		b.fatalf("/agent/tickets/%s shows #ticket-number %s", number, n)

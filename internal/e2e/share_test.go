@@ -28,7 +28,7 @@ func TestBrowserShareLink(t *testing.T) {
 	const january = "/reports/cost?from=2026-01-01&to=2026-01-31"
 	const spend = "EUR 305.00"
 	owner := newTab(t, d.p.Base)
-	owner.signIn(cfo, password)
+	owner.signInTo(cfo, password, "/reports")
 	owner.do("wait for the nav's Reports entry", chromedp.WaitVisible(chromedp.CSS(`a#nav-reports`)))
 	if st := owner.open(january); st != http.StatusOK {
 		owner.fatalf("the cost report: status %d", st)

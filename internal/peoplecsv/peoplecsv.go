@@ -2,6 +2,10 @@
 // SCIM (DESIGN §3.6). The header names the columns; user_name is required.
 // Rows are written in batches, one transaction each; a row with errors is
 // reported with its line number and skipped, and the import goes on.
+//
+// An empty cell leaves the stored value as it is unless Importer.ClearEmpty
+// is set (`seatkeeper import --clear-empty`); every changed attribute is in
+// the person's user.update audit entry, old → new.
 package peoplecsv
 
 import (
@@ -52,6 +56,9 @@ type Importer struct {
 	DryRun bool
 	// DeactivateMissing deactivates active people the file does not list.
 	DeactivateMissing bool
+	// ClearEmpty makes an empty cell clear the person's attribute; by
+	// default an empty cell leaves the stored value unchanged.
+	ClearEmpty bool
 	// BatchSize is the rows per transaction (500 when 0).
 	BatchSize int
 	// Reconcile, when set, is called with the ids of the people each
@@ -153,7 +160,7 @@ func (im *Importer) Run(ctx context.Context, r io.Reader) (Stats, error) {
 			st.Errors = append(st.Errors, RowError{Line: rec.Line, Err: err})
 			continue
 		}
-		batch = append(batch, rec.PersonRow())
+		batch = append(batch, rec.PersonRow(im.ClearEmpty))
 		lines = append(lines, rec.Line)
 		if len(batch) >= size {
 			if err := flush(); err != nil {

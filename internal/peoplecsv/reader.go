@@ -140,18 +140,25 @@ func splitGroups(s string) []string {
 	return out
 }
 
-// PersonRow turns a valid record into the store's row: columns the file has
-// overwrite the person's attributes (an empty cell clears one); columns it
-// lacks leave them as they are. An empty active cell keeps the state.
-func (r Record) PersonRow() store.PersonRow {
+// PersonRow turns a valid record into the store's row: a non-empty cell
+// overwrites the person's attribute; an empty cell, like a column the file
+// lacks, leaves it as it is — an export with blanks must not wipe what the
+// identity provider or an administrator set. With clearEmpty an empty cell
+// clears the attribute instead (groups and manager too). An empty active
+// cell always keeps the state.
+func (r Record) PersonRow(clearEmpty bool) store.PersonRow {
 	v := r.values
+	given := func(c string) (string, bool) {
+		x, ok := v[c]
+		return x, ok && (x != "" || clearEmpty)
+	}
 	pr := store.PersonRow{UserName: v["user_name"], ExternalID: v["external_id"], EmployeeID: v["employee_id"]}
-	if m, ok := v["manager"]; ok {
+	if m, ok := given("manager"); ok {
 		pr.Manager = &m
 	}
 	pr.Apply = func(u *licensing.User, id *store.Identity, exists bool) error {
 		set := func(c string, dst *string) {
-			if x, ok := v[c]; ok {
+			if x, ok := given(c); ok {
 				*dst = x
 			}
 		}
@@ -168,13 +175,13 @@ func (r Record) PersonRow() store.PersonRow {
 		set("family_name", &id.FamilyName)
 		set("organization", &id.Organization)
 		set("division", &id.Division)
-		if g, ok := v["groups"]; ok {
+		if g, ok := given("groups"); ok {
 			u.Groups = splitGroups(g)
 		}
 		if a := v["active"]; a != "" {
 			u.Active, _ = ParseBool(a) // checked by validate
 		}
-		if e, ok := v["email"]; ok {
+		if e, ok := given("email"); ok {
 			id.Emails = mergeWorkEmail(id.Emails, e)
 		}
 		return nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 	"github.com/seatkeeper/seatkeeper/internal/report/render"
 )
 
@@ -151,7 +152,7 @@ func (u *UsageReport) denialsSection() render.Section {
 // Section shows the named seats by idleness.
 func (r *ShelfwareReport) Section() render.Section {
 	s := render.Section{Title: "Shelfware and dormant seats", Paragraphs: []string{
-		fmt.Sprintf("%d named seats unused for %d days or more (shelfware), %d never used since assigned. Reclaiming the shelfware saves %s a year.", r.Shelfware, r.IdleDays, r.NeverUsed, money(r.Currency, r.YearlySaving)),
+		fmt.Sprintf("%s unused for %s or more (shelfware), %d never used since assigned. Reclaiming the shelfware saves %s a year.", plural.Of(r.Shelfware, "named seat"), plural.Of(r.IdleDays, "day"), r.NeverUsed, money(r.Currency, r.YearlySaving)),
 		"Last use is the last decision the engine allowed under the seat (exact to the 10-second flush). Taken " + stamp(r.TakenAt) + " UTC."}}
 	t := render.Table{Title: "Named seats by idle days", Columns: []string{"pool", "user", "name", "source", "since", "last used", "idle days", "shelfware", "never used", "yearly cost"}}
 	for _, h := range r.Holdings {
@@ -215,7 +216,7 @@ func (c *CostReport) Section() render.Section {
 
 // Section lays the evidence out against the controls.
 func (e *EvidenceReport) Section() render.Section {
-	chain := fmt.Sprintf("Audit chain: %d entries verified, head #%d %s; %d entries in the period.", e.Audit.Entries, e.Audit.HeadSeq, e.Audit.HeadHash, e.Audit.InPeriod)
+	chain := fmt.Sprintf("Audit chain: %s verified, head #%d %s; %s in the period.", plural.Of(e.Audit.Entries, "entry"), e.Audit.HeadSeq, e.Audit.HeadHash, plural.Of(e.Audit.InPeriod, "entry"))
 	if !e.Audit.Verified {
 		chain = "Audit chain FAILED verification: " + e.Audit.Problem
 	}

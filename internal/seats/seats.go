@@ -308,3 +308,27 @@ func (s *Service) warnNearCapacity(ctx context.Context) {
 func NearCapacity(p licensing.Pool, held int) bool {
 	return p.Seats > 0 && float64(held) >= p.WarnAt*float64(p.Seats)
 }
+
+// Pool states, as the console and the API show them: a full pool is full,
+// not "near capacity".
+const (
+	StateOK        = "ok"
+	StateNear      = "near_capacity"
+	StateOverdraft = "overdraft"
+	StateFull      = "full"
+)
+
+// State says how full a pool is: full when no seat can be taken (every
+// seat and overdraft seat held), overdraft when it holds more than it
+// bought, near capacity at its warning threshold, ok otherwise.
+func State(p licensing.Pool, held, capacity int) string {
+	switch {
+	case capacity > 0 && held >= capacity:
+		return StateFull
+	case held > p.Seats:
+		return StateOverdraft
+	case NearCapacity(p, held):
+		return StateNear
+	}
+	return StateOK
+}

@@ -234,11 +234,11 @@ func (p *OIDCProvider) Finish(ctx context.Context, cb Callback, actor func(userN
 	who := actor(u.UserName)
 	if u.Kind != licensing.KindPerson {
 		return none, "", "", p.refusedOIDC(ctx, who, "user:"+u.UserName, "not a person",
-			licensing.Errorf(licensing.CodeForbidden, "%s is not a person's account", u.UserName))
+			licensing.Errorf(licensing.CodeForbidden, "the account %s is not a person's", u.UserName))
 	}
 	if !u.Active {
 		return none, "", "", p.refusedOIDC(ctx, who, "user:"+u.UserName, "inactive",
-			licensing.Errorf(licensing.CodeInactive, "%s is inactive: ask the service desk", u.UserName))
+			licensing.Errorf(licensing.CodeInactive, "the account %s is inactive: ask the service desk", u.UserName))
 	}
 	ws, secret, err := p.m.Start(ctx, who, u.ID, MethodOIDC)
 	if err != nil {

@@ -160,7 +160,7 @@ func (m *Manager) SignIn(ctx context.Context, a licensing.Actor, userName, passw
 		return desk.WebSession{}, "", m.refused(ctx, a, "user:"+u.UserName, "wrong password")
 	}
 	if !u.Active {
-		return desk.WebSession{}, "", licensing.Errorf(licensing.CodeInactive, "%s is inactive: ask the service desk", u.UserName)
+		return desk.WebSession{}, "", licensing.Errorf(licensing.CodeInactive, "the account %s is inactive: ask the service desk", u.UserName)
 	}
 	return m.Start(ctx, a, u.ID, MethodLocal)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 )
 
 // Guessing limits: failed sign-ins counted per account (whichever of its
@@ -45,7 +46,7 @@ func (t *throttle) allow(now time.Time, userName, source string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.recent(u, now) >= maxUserFails || t.recent(s, now) >= maxSourceFails {
-		return licensing.Errorf(licensing.CodeRateLimited, "too many failed sign-ins: wait %d minutes and try again", int(failWindow.Minutes()))
+		return licensing.Errorf(licensing.CodeRateLimited, "too many failed sign-ins: wait %s and try again", plural.Of(int(failWindow.Minutes()), "minute"))
 	}
 	return nil
 }
@@ -56,7 +57,7 @@ func (t *throttle) allowAccount(now time.Time, userID string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.recent("a:"+userID, now) >= maxUserFails {
-		return licensing.Errorf(licensing.CodeRateLimited, "too many failed sign-ins: wait %d minutes and try again", int(failWindow.Minutes()))
+		return licensing.Errorf(licensing.CodeRateLimited, "too many failed sign-ins: wait %s and try again", plural.Of(int(failWindow.Minutes()), "minute"))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 )
 
 const skuCols = `key, name, tier, requires, monthly_price`
@@ -158,7 +159,11 @@ func (s *Store) PutSKU(ctx context.Context, a licensing.Actor, k licensing.SKU, 
 				return fmt.Errorf("store: put sku: %w", err)
 			}
 			if n > 0 {
-				return licensing.FieldErrorf(licensing.CodeConflict, "tier", "%d service account(s) hold seats of %s: a %s SKU would give them agent seats; revoke those first", n, k.Key, k.Tier)
+				hold := "hold"
+				if n == 1 {
+					hold = "holds"
+				}
+				return licensing.FieldErrorf(licensing.CodeConflict, "tier", "%s %s seats of %s: a %s SKU would give them agent seats; revoke those first", plural.Of(n, "service account"), hold, k.Key, k.Tier)
 			}
 		}
 		t.changed(KeyCatalog)
@@ -174,7 +179,7 @@ func (s *Store) DeleteSKU(ctx context.Context, a licensing.Actor, key string) er
 			return err
 		}
 		if n > 0 {
-			return licensing.Errorf(licensing.CodeConflict, "sku %q is used by %d pool(s)", key, n)
+			return licensing.Errorf(licensing.CodeConflict, "sku %q is used by %s", key, plural.Of(n, "pool"))
 		}
 		res, err := t.exec(`DELETE FROM skus WHERE key = ?`, key)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 	"github.com/seatkeeper/seatkeeper/internal/report"
 )
 
@@ -652,7 +653,7 @@ func (t *tx) placeLeases(ls []HistLease, pools map[string]histPool) ([]int32, er
 				for _, x := range held.v {
 					row = max(row, x.row)
 				}
-				return nil, licensing.FieldErrorf(licensing.CodeInvalid, fmt.Sprintf("leases[%d]", row), "pool %q would hold more than its %d seats and overdraft at once (at %s)", pool, capacity, fromMicro(sp.start).Format(time.RFC3339))
+				return nil, licensing.FieldErrorf(licensing.CodeInvalid, fmt.Sprintf("leases[%d]", row), "pool %q would hold more than its %s and overdraft at once (at %s)", pool, plural.Of(capacity, "seat"), fromMicro(sp.start).Format(time.RFC3339))
 			}
 			field := fmt.Sprintf("leases[%d]", sp.row)
 			if sp.row < 0 {
@@ -781,7 +782,7 @@ func (t *tx) checkMemberHistory(h *History, pools map[string]histPool) error {
 						row = max(row, x.row)
 					}
 				}
-				return licensing.FieldErrorf(licensing.CodeInvalid, field(row), "named pool %q would have more than its %d seats held at %s", pool, p.seats, fromMicro(sp.start).Format(time.RFC3339))
+				return licensing.FieldErrorf(licensing.CodeInvalid, field(row), "named pool %q would have more than its %s held at %s", pool, plural.Of(p.seats, "seat"), fromMicro(sp.start).Format(time.RFC3339))
 			}
 			held.push(sp)
 			if sp.row >= 0 {

@@ -185,7 +185,7 @@ func (t *tx) createIdentity(a licensing.Actor, u licensing.User, id Identity) (l
 	}
 	args := append([]any{u.ID}, userArgs(u)...)
 	args = append(args, micro(t.now), micro(t.now), id.GivenName, id.FamilyName, id.Organization, id.Division, id.ManagerID, id.ManagerRef, emailsJSON(id.Emails), extra, id.Version, licensing.FoldKey(id.ManagerRef))
-	res, err := t.exec(`INSERT INTO users (id, `+userWriteCols+`, created_at, updated_at, `+identityCols+`, manager_ref_lower) VALUES (`+placeholders(29)+`) ON CONFLICT DO NOTHING`, args...)
+	res, err := t.exec(`INSERT INTO users (id, `+userWriteCols+`, created_at, updated_at, `+identityCols+`, manager_ref_lower) VALUES (`+placeholders(30)+`) ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
 		return u, id, fmt.Errorf("store: create user: %w", err)
 	}
@@ -230,7 +230,7 @@ func (t *tx) updateIdentity(a licensing.Actor, old licensing.User, oldID Identit
 		return u, id, err
 	}
 	id.Version = oldID.Version + 1
-	if err := t.updateUserRow(a, old, u, &id); err != nil {
+	if err := t.updateUserRowFrom(a, old, u, &oldID, &id); err != nil {
 		return u, id, err
 	}
 	return u, id, nil
@@ -240,6 +240,12 @@ func (t *tx) updateIdentity(a licensing.Actor, old licensing.User, oldID Identit
 // nil), keeping the engine-facing groups in step and revoking a leaver's
 // seats, audited as user.update.
 func (t *tx) updateUserRow(a licensing.Actor, old, u licensing.User, id *Identity) error {
+	return t.updateUserRowFrom(a, old, u, nil, id)
+}
+
+// updateUserRowFrom is updateUserRow knowing the identity before (oldID),
+// so the audit entry names the changed identity attributes too.
+func (t *tx) updateUserRowFrom(a licensing.Actor, old, u licensing.User, oldID, id *Identity) error {
 	if err := t.checkIdentity(u); err != nil {
 		return err
 	}
@@ -278,7 +284,7 @@ func (t *tx) updateUserRow(a licensing.Actor, old, u licensing.User, id *Identit
 		}
 	}
 	t.changed(PersonKey(u.ID))
-	return t.record(a, "user.update", "user:"+u.UserName, "ok", string(mustJSON(userDetail(u))))
+	return t.record(a, "user.update", "user:"+u.UserName, "ok", userUpdateDetail(old, u, oldID, id))
 }
 
 func sameStrings(a, b []string) bool {

@@ -12,15 +12,17 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 )
 
-const integrationSelect = `SELECT i.id, i.name, i.mode, i.user_id, COALESCE(u.user_name, ''), i.token_id, i.hold_ms, i.max_seats, i.created_at, i.updated_at
-	FROM integrations i LEFT JOIN users u ON u.id = i.user_id`
+// integrationSelect reads an integration with its token's state: a
+// revoked (or missing) token means it is disabled.
+const integrationSelect = `SELECT i.id, i.name, i.mode, i.user_id, COALESCE(u.user_name, ''), i.token_id, i.hold_ms, i.max_seats, COALESCE(t.revoked_at, 1), i.created_at, i.updated_at
+	FROM integrations i LEFT JOIN users u ON u.id = i.user_id LEFT JOIN tokens t ON t.id = i.token_id`
 
 func scanIntegration(r rowScanner) (desk.Integration, error) {
 	var in desk.Integration
 	var mode string
-	var hold, created, updated int64
-	err := r.Scan(&in.ID, &in.Name, &mode, &in.User, &in.UserName, &in.Token, &hold, &in.MaxSeats, &created, &updated)
-	in.Mode, in.CreatedAt, in.UpdatedAt = desk.Mode(mode), fromMicro(created), fromMicro(updated)
+	var hold, revoked, created, updated int64
+	err := r.Scan(&in.ID, &in.Name, &mode, &in.User, &in.UserName, &in.Token, &hold, &in.MaxSeats, &revoked, &created, &updated)
+	in.Mode, in.CreatedAt, in.UpdatedAt, in.Disabled = desk.Mode(mode), fromMicro(created), fromMicro(updated), revoked != 0
 	in.Hold = time.Duration(hold) * time.Millisecond
 	return in, err
 }
@@ -131,7 +133,7 @@ func (t *tx) serviceAccount(name string) (licensing.User, error) {
 	}
 	args := append([]any{u.ID}, userArgs(u)...)
 	args = append(args, micro(t.now), micro(t.now))
-	if _, err := t.exec(`INSERT INTO users (id, `+userWriteCols+`, created_at, updated_at) VALUES (`+placeholders(19)+`)`, args...); err != nil {
+	if _, err := t.exec(`INSERT INTO users (id, `+userWriteCols+`, created_at, updated_at) VALUES (`+placeholders(20)+`)`, args...); err != nil {
 		if t.s.d.IsUnique(err) {
 			return u, licensing.FieldErrorf(licensing.CodeConflict, "name", "user name %q is taken by another account", name)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 )
 
 const leaseCols = `id, pool_id, user_id, slot, overdraft, started_at, last_activity, expires_at, ended_at, end_reason, integration_id, hold_ms`
@@ -215,7 +216,7 @@ func (t *tx) checkLimits(p licensing.Pool, u licensing.User) error {
 			return fmt.Errorf("store: limit count: %w", err)
 		}
 		if n >= p.Limits[g] {
-			return maxedOut(p.ID, 0, 0, fmt.Sprintf("group %q holds its limit of %d seats", g, p.Limits[g]))
+			return maxedOut(p.ID, 0, 0, fmt.Sprintf("group %q holds its limit of %s", g, plural.Of(p.Limits[g], "seat")))
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 )
 
 func (s *Store) listMembers(ctx context.Context, where string, args ...any) ([]licensing.Member, error) {
@@ -107,7 +108,7 @@ func (s *Store) PutMember(ctx context.Context, a licensing.Actor, poolID, userKe
 				if err := t.denial(a, u.ID, p.ID, "", licensing.CodeMaxedOut); err != nil {
 					return err
 				}
-				return t.refuse(&licensing.Error{Code: licensing.CodeMaxedOut, Message: fmt.Sprintf("named pool %q is full (%d of %d seats)", p.ID, held, p.Capacity())})
+				return t.refuse(&licensing.Error{Code: licensing.CodeMaxedOut, Message: fmt.Sprintf("named pool %q is full (%d of %s)", p.ID, held, plural.Of(p.Capacity(), "seat"))})
 			}
 			if held >= p.Seats {
 				m.Reason = "overdraft"

@@ -141,13 +141,14 @@ func userArgs(u licensing.User) []any {
 	if licensing.ValidEmail(u.Email) {
 		email = licensing.FoldKey(u.Email)
 	}
-	return []any{u.UserName, licensing.FoldKey(u.UserName), u.DisplayName, u.Email, email, u.EmployeeID, licensing.FoldKey(u.EmployeeID),
+	return []any{u.UserName, licensing.FoldKey(u.UserName), u.DisplayName, FoldDisplayName(u.DisplayName), u.Email, email, u.EmployeeID, licensing.FoldKey(u.EmployeeID),
 		u.ExternalID, licensing.FoldKey(u.ExternalID), u.JobCode, u.Department, u.CostCenter, u.EmployeeType, string(g), string(u.Kind), b2i(u.Active)}
 }
 
 // userWriteCols are the columns userArgs fills, in its order; the *_lower
-// columns hold the identity keys folded (licensing.FoldKey).
-const userWriteCols = `user_name, user_name_lower, display_name, email, email_lower, employee_id, employee_id_lower, external_id, external_id_lower, job_code, department, cost_center, employee_type, groups, kind, active`
+// columns hold the identity keys folded (licensing.FoldKey), and the display
+// name folded for the console's search (FoldDisplayName).
+const userWriteCols = `user_name, user_name_lower, display_name, display_name_lower, email, email_lower, employee_id, employee_id_lower, external_id, external_id_lower, job_code, department, cost_center, employee_type, groups, kind, active`
 
 // checkIdentity refuses a user name that already names someone else: it
 // is the one unique key (RFC 7643 §4.1.1), and lookups try it first. Email,
@@ -269,7 +270,7 @@ func (s *Store) CreateUser(ctx context.Context, a licensing.Actor, u licensing.U
 		}
 		args := append([]any{u.ID}, userArgs(u)...)
 		args = append(args, micro(t.now), micro(t.now))
-		res, err := t.exec(`INSERT INTO users (id, `+userWriteCols+`, created_at, updated_at) VALUES (`+placeholders(19)+`) ON CONFLICT DO NOTHING`, args...)
+		res, err := t.exec(`INSERT INTO users (id, `+userWriteCols+`, created_at, updated_at) VALUES (`+placeholders(20)+`) ON CONFLICT DO NOTHING`, args...)
 		if err != nil {
 			return fmt.Errorf("store: create user: %w", err)
 		}

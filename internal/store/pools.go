@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 )
 
 const poolCols = `id, sku, model, seats, starts, ends, idle_timeout_ms, linger_ms, overdraft, warn_at, reservations, limits, queue, cooldown_ms, monthly_price`
@@ -166,7 +167,7 @@ func (s *Store) UpdatePool(ctx context.Context, a licensing.Actor, p licensing.P
 				return err
 			}
 			if held > p.Capacity() {
-				return licensing.FieldErrorf(licensing.CodeConflict, "seats", "pool %q has %d seats assigned; revoke some before shrinking to %d", p.ID, held, p.Capacity())
+				return shrinkRefused(p, held)
 			}
 		}
 		args := append(poolArgs(p), micro(t.now), p.ID)
@@ -194,7 +195,7 @@ func (t *tx) layoutSlots(p licensing.Pool) error {
 		return err
 	}
 	if len(held) > p.Capacity() {
-		return licensing.FieldErrorf(licensing.CodeConflict, "seats", "pool %q has %d seats held; end leases before shrinking to %d", p.ID, len(held), p.Capacity())
+		return shrinkRefused(p, len(held))
 	}
 	// New slots inherit the latest release, so no lease starts before a
 	// holder of the old layout let go.
@@ -310,7 +311,7 @@ func (s *Store) DeletePool(ctx context.Context, a licensing.Actor, id string) er
 			return err
 		}
 		if members > 0 || leases > 0 {
-			return licensing.Errorf(licensing.CodeConflict, "pool %q still has %d member(s) and %d lease(s)", id, members, leases)
+			return licensing.Errorf(licensing.CodeConflict, "pool %q still has %s and %s", id, plural.Of(members, "member"), plural.Of(leases, "lease"))
 		}
 		if _, err := t.exec(`DELETE FROM pool_slots WHERE pool_id = ?`, id); err != nil {
 			return err

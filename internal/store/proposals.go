@@ -95,10 +95,8 @@ func (s *Store) GetProposal(ctx context.Context, id string) (desk.Proposal, erro
 
 // ListProposals returns proposals newest first; state "" means all.
 func (s *Store) ListProposals(ctx context.Context, state desk.ProposalState, limit int) ([]desk.Proposal, error) {
-	switch state {
-	case "", desk.ProposalPending, desk.ProposalConfirmed, desk.ProposalRejected:
-	default:
-		return nil, licensing.FieldErrorf(licensing.CodeInvalid, "state", "state must be pending, confirmed or rejected")
+	if state != "" && !state.Valid() {
+		return nil, licensing.FieldErrorf(licensing.CodeInvalid, "state", "state must be pending, confirmed, rejected or superseded")
 	}
 	if limit <= 0 {
 		limit = 50
@@ -125,8 +123,12 @@ func (s *Store) ListProposals(ctx context.Context, state desk.ProposalState, lim
 }
 
 // DecideProposal confirms a pending proposal, applying its change as by in
-// the same transaction, or rejects it with reason. When the change no
-// longer applies (say, the ticket moved on), nothing changes.
+// the same transaction, or rejects it with reason. Confirming applies only
+// what the ticket does not hold yet; when it already holds all of it (the
+// move happened meanwhile) the proposal is closed as superseded instead,
+// audited, and nothing else changes. When the change no longer applies
+// (say, the ticket moved on to a state it cannot leave that way), nothing
+// changes and the proposal stays pending, to be rejected.
 func (s *Store) DecideProposal(ctx context.Context, by desk.By, id string, confirm bool, reason string) (desk.Proposal, desk.Ticket, error) {
 	var p desk.Proposal
 	var tk desk.Ticket
@@ -146,19 +148,34 @@ func (s *Store) DecideProposal(ctx context.Context, by desk.By, id string, confi
 			return licensing.Errorf(licensing.CodeConflict, "proposal %s is already %s", id, p.State)
 		}
 		state, action := desk.ProposalRejected, "proposal.reject"
+		var rest desk.Change
 		if confirm {
-			state, action = desk.ProposalConfirmed, "proposal.confirm"
-			_, changed, err := t.changeTicket(by, p.Ticket, p.Change)
+			cur, err := t.ticket(p.Ticket, false)
+			if err != nil {
+				return err
+			}
+			state, action, rest = desk.ProposalConfirmed, "proposal.confirm", p.Change.Remaining(cur)
+			if rest.Empty() {
+				state, action = desk.ProposalSuperseded, "proposal.supersede"
+				if reason == "" {
+					reason = supersededReason
+				}
+			}
+		}
+		// Decided before the change is applied, so the change's own sweep
+		// of the ticket's pending proposals leaves this one alone.
+		if _, err := t.exec(`UPDATE proposals SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?`,
+			string(state), authorName(by), micro(t.now), reason, id); err != nil {
+			return fmt.Errorf("store: decide proposal: %w", err)
+		}
+		if state == desk.ProposalConfirmed {
+			_, changed, err := t.changeTicket(by, p.Ticket, rest)
 			if err != nil {
 				return err
 			}
 			if err := t.byRecords(by, p.Ticket, changed); err != nil {
 				return err
 			}
-		}
-		if _, err := t.exec(`UPDATE proposals SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?`,
-			string(state), authorName(by), micro(t.now), reason, id); err != nil {
-			return fmt.Errorf("store: decide proposal: %w", err)
 		}
 		if p, err = proposalByID(t.queryRow, id); err != nil {
 			return err
@@ -169,4 +186,50 @@ func (s *Store) DecideProposal(ctx context.Context, by desk.By, id string, confi
 		return t.record(by.Actor, action, "proposal:"+id, "ok", fmt.Sprintf("ticket=%s capability=%s", tk.Number(), p.Capability))
 	})
 	return p, tk, err
+}
+
+// supersededReason is the reason a proposal closed as superseded carries.
+const supersededReason = "the ticket already holds this change"
+
+// supersedeProposals closes, as superseded, the pending proposals on
+// ticket tk whose change it now holds: nobody can confirm a move that
+// already happened, and they must not wait as pending forever. Each is
+// audited as proposal.supersede by the change's author. The list is short
+// (the pending proposals of one ticket, by the proposals_ticket index).
+func (t *tx) supersedeProposals(by desk.By, tk desk.Ticket) error {
+	rows, err := t.query(`SELECT id, capability, change FROM proposals WHERE ticket_id = ? AND state = ?`, tk.ID, string(desk.ProposalPending))
+	if err != nil {
+		return fmt.Errorf("store: pending proposals: %w", err)
+	}
+	type closed struct{ id, capability string }
+	var done []closed
+	for rows.Next() {
+		var id, capability, change string
+		if err := rows.Scan(&id, &capability, &change); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: pending proposals: %w", err)
+		}
+		var ch desk.Change
+		if err := json.Unmarshal([]byte(change), &ch); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: proposal %s change: %w", id, err)
+		}
+		if ch.Superseded(tk) {
+			done = append(done, closed{id, capability})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: pending proposals: %w", err)
+	}
+	for _, p := range done {
+		if _, err := t.exec(`UPDATE proposals SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ? AND state = ?`,
+			string(desk.ProposalSuperseded), authorName(by), micro(t.now), supersededReason, p.id, string(desk.ProposalPending)); err != nil {
+			return fmt.Errorf("store: supersede proposal: %w", err)
+		}
+		if err := t.record(by.Actor, "proposal.supersede", "proposal:"+p.id, "ok", fmt.Sprintf("ticket=%s capability=%s", tk.Number(), p.capability)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

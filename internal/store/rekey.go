@@ -12,6 +12,7 @@ import (
 // transaction after its statements.
 var goSteps = map[int]func(ctx context.Context, s *Store, t *sql.Tx) error{
 	13: func(ctx context.Context, s *Store, t *sql.Tx) error { _, err := rekeyIdentities(ctx, s, t); return err },
+	17: refoldDisplayNames,
 }
 
 // RekeyIdentities refolds every person's kept identity keys, as migration

@@ -66,7 +66,7 @@ func (s *Store) RevokeRole(ctx context.Context, a licensing.Actor, userKey strin
 			return fmt.Errorf("store: revoke role: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return licensing.Errorf(licensing.CodeNotFound, "%s does not hold the role %s", u.UserName, role)
+			return licensing.Errorf(licensing.CodeNotFound, "the person %s does not hold the role %s", u.UserName, role)
 		}
 		t.changed(PersonKey(u.ID))
 		return t.record(a, "role.revoke", "user:"+u.UserName, "revoked", "role="+string(role))

@@ -424,7 +424,16 @@ func (t *tx) changeTicket(by desk.By, key string, ch desk.Change) (id string, ch
 		}
 		detail = append(detail, "note="+string(note.Kind))
 	}
-	return id, true, t.record(by.Actor, ch.CapabilityFor(cur.Kind), "ticket:"+cur.Number(), "ok", strings.Join(detail, " "))
+	if err := t.record(by.Actor, ch.CapabilityFor(cur.Kind), "ticket:"+cur.Number(), "ok", strings.Join(detail, " ")); err != nil {
+		return "", false, err
+	}
+	if len(diffs) > 0 {
+		// A pending proposal of the move just made can never be confirmed.
+		if err := t.supersedeProposals(by, next); err != nil {
+			return "", false, err
+		}
+	}
+	return id, true, nil
 }
 
 // assignee resolves a ticket's new assignee: an active person (a service
@@ -438,7 +447,7 @@ func (t *tx) assignee(key string) (licensing.User, error) {
 		return u, err
 	}
 	if u.Kind != licensing.KindPerson || !u.Active {
-		return u, licensing.FieldErrorf(licensing.CodeInvalid, "assignee", "%s cannot be assigned tickets: only an active person can", u.UserName)
+		return u, licensing.FieldErrorf(licensing.CodeInvalid, "assignee", "the account %s cannot be assigned tickets: only an active person can", u.UserName)
 	}
 	return u, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -35,7 +36,11 @@ func (s *Store) PoolUsageOf(ctx context.Context, pool string) (PoolUsage, error)
 
 // usage reads the occupancy of one pool, or of all when pool is "".
 func (s *Store) usage(ctx context.Context, pool string) ([]PoolUsage, error) {
-	rows, err := s.readRows(ctx, `SELECT p.id, p.model, p.seats, p.seats + p.overdraft,
+	return usageRows(func(q string, args ...any) (*sql.Rows, error) { return s.readRows(ctx, q, args...) }, pool)
+}
+
+func usageRows(query rowsFunc, pool string) ([]PoolUsage, error) {
+	rows, err := query(`SELECT p.id, p.model, p.seats, p.seats + p.overdraft,
 		(SELECT count(*) FROM leases l WHERE l.pool_id = p.id AND l.ended_at = 0),
 		(SELECT count(*) FROM leases l WHERE l.pool_id = p.id AND l.ended_at = 0 AND l.overdraft = 1),
 		(SELECT count(*) FROM members m WHERE m.pool_id = p.id AND m.revoked_at = 0 AND m.state = 'active'),

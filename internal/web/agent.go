@@ -121,8 +121,15 @@ func (p *Pages) showAgentTicket(w http.ResponseWriter, r *http.Request, v *visit
 		p.fail(w, r, v, err)
 		return
 	}
+	locked, err := p.lockReason(r.Context(), sv)
+	if err != nil {
+		p.fail(w, r, v, err)
+		return
+	}
 	data := p.base(v, t.Number()+" "+t.Title)
 	data["Ticket"], data["All"], data["Standing"], data["Flash"], data["Kept"] = t, true, sv, f, kept
+	data["Activity"], data["Locked"], data["Priorities"] = p.activityOf(t), locked, priorities
+	data["Requester"], data["Assignee"] = p.displayName(t.Requester), p.displayName(t.Assignee)
 	p.render(w, "agent_ticket.html", status, data)
 }
 

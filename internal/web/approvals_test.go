@@ -38,7 +38,7 @@ func TestApprovalsPage(t *testing.T) {
 		t.Errorf("unknown approver: status %d flash %q, want 404 with the typed value kept", r.Status, class)
 	}
 	p = nina.get("/agent/tickets/" + vpn.Number())
-	if list := text(element(t, p.Body, "approvals", "section")); !strings.Contains(list, "rita@example.com") || !strings.Contains(list, "pending") {
+	if list := text(element(t, p.Body, "approvals", "section")); !strings.Contains(list, "rita@example.com") || !strings.Contains(list, "Pending") {
 		t.Errorf("agent ticket page approvals: %s", list)
 	}
 

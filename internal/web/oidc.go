@@ -23,7 +23,7 @@ func (p *Pages) oidcBegin(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	next := safeNext(r.URL.Query().Get("next"))
+	next := asked(r.URL.Query().Get("next"))
 	id, authURL, err := p.oidc.Begin(next)
 	if err != nil {
 		p.oidcFailed(w, r, next, err)
@@ -63,22 +63,17 @@ func (p *Pages) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		p.oidcFailed(w, r, "/", err)
 		return
 	}
-	p.signedIn(w, r, actor(ws.UserName), ws, secret, safeNext(next))
+	p.signedIn(w, r, actor(ws.UserName), ws, secret, asked(next))
 }
 
 // oidcFailed shows the sign-in page with what went wrong: a refusal says
-// why (400, or 403 when the person may not sign in); a failure on our side
-// or the provider's is logged and told in general terms.
+// why, with the API's status for its code; a failure on our side or the
+// provider's is logged and told in general terms.
 func (p *Pages) oidcFailed(w http.ResponseWriter, r *http.Request, next string, err error) {
-	status, msg := http.StatusBadRequest, ""
+	var status int
+	var msg string
 	if e, ok := licensing.AsError(err); ok {
-		msg = sentence(e.Message)
-		switch e.Code {
-		case licensing.CodeForbidden, licensing.CodeInactive:
-			status = http.StatusForbidden
-		case licensing.CodeRateLimited:
-			status = http.StatusTooManyRequests
-		}
+		status, msg = api.Status(e.Code), sentence(e.Message)
 	} else {
 		p.log.Error("oidc sign-in failed", "err", err)
 		status, msg = http.StatusBadGateway, "Signing in with "+p.oidc.Name()+" failed; try again in a moment."

@@ -19,21 +19,30 @@ func (p *Pages) proposals(w http.ResponseWriter, r *http.Request, v *visit) {
 	p.showProposals(w, r, v, http.StatusOK, doneFlash(r))
 }
 
+// recentlyDecided is how many decided proposals the page shows under the
+// pending ones, so a proposal closed as superseded is seen as such.
+const recentlyDecided = 20
+
 func (p *Pages) showProposals(w http.ResponseWriter, r *http.Request, v *visit, status int, f *flash) {
 	list, err := p.desk.ListProposals(r.Context(), v.p, desk.ProposalPending, 200)
 	if err != nil {
 		p.fail(w, r, v, err)
 		return
 	}
+	recent, err := p.desk.ListProposals(r.Context(), v.p, "", 200+recentlyDecided)
+	if err != nil {
+		p.fail(w, r, v, err)
+		return
+	}
 	rows := make([]proposalRow, 0, len(list))
 	for _, pr := range list {
-		acting := pr.ActingRaw + " (unverified)"
-		if u, ok := p.svc.Engine.User(pr.ActingUser); ok && pr.ActingUser != "" {
-			acting = u.DisplayName + " (" + u.UserName + ")"
-		} else if pr.ActingName != "" {
-			acting = pr.ActingName
+		rows = append(rows, p.proposalRow(pr))
+	}
+	var decided []proposalRow
+	for _, pr := range recent {
+		if pr.State != desk.ProposalPending && len(decided) < recentlyDecided {
+			decided = append(decided, p.proposalRow(pr))
 		}
-		rows = append(rows, proposalRow{Proposal: pr, Number: desk.FormatNumber(pr.TicketSeq), Acting: acting, What: p.describe(pr.Change)})
 	}
 	sv, err := p.standing(r, v)
 	if err != nil {
@@ -41,8 +50,18 @@ func (p *Pages) showProposals(w http.ResponseWriter, r *http.Request, v *visit, 
 		return
 	}
 	data := p.base(v, "Proposals")
-	data["Proposals"], data["Flash"], data["Standing"] = rows, f, sv
+	data["Proposals"], data["Decided"], data["Flash"], data["Standing"] = rows, decided, f, sv
 	p.render(w, "proposals.html", status, data)
+}
+
+func (p *Pages) proposalRow(pr desk.Proposal) proposalRow {
+	acting := pr.ActingRaw + " (unverified)"
+	if u, ok := p.svc.Engine.User(pr.ActingUser); ok && pr.ActingUser != "" {
+		acting = u.DisplayName + " (" + u.UserName + ")"
+	} else if pr.ActingName != "" {
+		acting = pr.ActingName
+	}
+	return proposalRow{Proposal: pr, Number: desk.FormatNumber(pr.TicketSeq), Acting: acting, What: p.describe(pr.Change)}
 }
 
 // name is a person's user name by id, or the id.
@@ -80,7 +99,7 @@ func (p *Pages) describe(ch desk.Change) string {
 
 func (p *Pages) decideProposal(w http.ResponseWriter, r *http.Request, v *visit) {
 	confirm := strings.HasSuffix(r.URL.Path, "/confirm")
-	_, _, err := p.desk.DecideProposal(r.Context(), v.p, r.PathValue("id"), confirm, strings.TrimSpace(r.PostForm.Get("reason")))
+	pr, _, err := p.desk.DecideProposal(r.Context(), v.p, r.PathValue("id"), confirm, strings.TrimSpace(r.PostForm.Get("reason")))
 	if err != nil {
 		if p.lost(w, r, err) {
 			return
@@ -90,8 +109,16 @@ func (p *Pages) decideProposal(w http.ResponseWriter, r *http.Request, v *visit)
 		return
 	}
 	key := "reject"
-	if confirm {
+	switch {
+	case pr.State == desk.ProposalSuperseded:
+		key = "superseded"
+	case confirm:
 		key = "confirm"
 	}
 	http.Redirect(w, r, "/agent/proposals?done="+key, http.StatusSeeOther)
+}
+
+// The proposals page's own done messages, beside web.go's.
+func init() {
+	done["superseded"] = "The ticket already holds that change, so nothing was applied: the proposal is closed as superseded."
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 	"github.com/seatkeeper/seatkeeper/internal/report/mix"
 	"github.com/seatkeeper/seatkeeper/internal/reporting"
 )
@@ -348,7 +349,7 @@ func figures(rep reporting.Presenter) []figure {
 		return usageFigures(r)
 	case *reporting.ShelfwareReport:
 		return []figure{
-			{Key: "shelfware", Value: strconv.Itoa(r.Shelfware), Label: fmt.Sprintf("named seats unused for %d days or more", r.IdleDays), Note: fmt.Sprintf("of %d named seats assigned", len(r.Holdings)), Warn: r.Shelfware > 0},
+			{Key: "shelfware", Value: strconv.Itoa(r.Shelfware), Label: fmt.Sprintf("%s unused for %s or more", plural.Noun(int64(r.Shelfware), "named seat"), plural.Of(r.IdleDays, "day")), Note: fmt.Sprintf("of %s assigned", plural.Of(len(r.Holdings), "named seat")), Warn: r.Shelfware > 0},
 			{Key: "never-used", Value: strconv.Itoa(r.NeverUsed), Label: "never used since they were assigned"},
 			{Key: "yearly-saving", Value: bigMoney(r.Currency, r.YearlySaving), Label: "a year saved by reclaiming the unused seats"},
 		}
@@ -376,7 +377,7 @@ func figures(rep reporting.Presenter) []figure {
 			{Key: "holdings", Value: strconv.Itoa(len(r.Holdings)), Label: "seats held, each with why"},
 			{Key: "grants", Value: strconv.Itoa(len(r.Grants)), Label: "grants in the period"},
 			{Key: "revocations", Value: strconv.Itoa(len(r.Revocations)), Label: "revocations in the period"},
-			{Key: "leavers", Value: seconds(r.LeaverP50), Label: "median time from a leaver to every seat revoked", Note: fmt.Sprintf("%d leavers, longest %s", len(r.Leavers), seconds(r.LeaverMax))},
+			{Key: "leavers", Value: seconds(r.LeaverP50), Label: "median time from a leaver to every seat revoked", Note: fmt.Sprintf("%s, longest %s", plural.Of(len(r.Leavers), "leaver"), seconds(r.LeaverMax))},
 		}
 	}
 	return nil
@@ -387,9 +388,9 @@ func usageFigures(r *reporting.UsageReport) []figure {
 	for _, pl := range r.Pools {
 		o := pl.Overall
 		f := figure{Key: "pool-" + pl.Pool, Title: pl.Pool, Value: fmt.Sprintf("%d of %d", o.Peak, pl.Seats), Label: "seats held at the peak",
-			Note: fmt.Sprintf("p95 %d · every seat taken %s of working time · %d true denials", o.P95, percent(o.AtCapacityShare), o.TrueDenials), Warn: o.TrueDenials > 0}
+			Note: fmt.Sprintf("p95 %d · every seat taken %s of working time · %s", o.P95, percent(o.AtCapacityShare), plural.Of(o.TrueDenials, "true denial")), Warn: o.TrueDenials > 0}
 		if len(pl.TrueUps) > 0 {
-			f.Note += fmt.Sprintf(" · overdraft used in %d month(s): true-up due", len(pl.TrueUps))
+			f.Note += fmt.Sprintf(" · overdraft used in %s: true-up due", plural.Of(len(pl.TrueUps), "month"))
 			f.Warn = true
 		}
 		if pl.Model == string(licensing.ModelNamed) {
@@ -439,7 +440,7 @@ func mixFigures(r *reporting.MixReport) []figure {
 			}
 		}
 		seatsOf := func(o *reporting.MixOption) string {
-			return fmt.Sprintf("%d named + %d concurrent seats", o.NamedSeats, o.ConcurrentSeats)
+			return fmt.Sprintf("%d named + %d concurrent %s", o.NamedSeats, o.ConcurrentSeats, plural.Noun(int64(o.NamedSeats+o.ConcurrentSeats), "seat"))
 		}
 		target := " (target " + percent(r.Target) + ")"
 		if today != nil {

@@ -23,7 +23,7 @@ func (e *env) grant(u licensing.User, role licensing.Role) {
 // sign-in sends them.
 func (e *env) signInLanding(u licensing.User) string {
 	e.t.Helper()
-	p := e.do(e.browser(), "POST", "/signin", url.Values{"user": {u.UserName}, "password": {password}, "next": {"/"}}, e.srv.URL)
+	p := e.do(e.browser(), "POST", "/signin", url.Values{"user": {u.UserName}, "password": {password}}, e.srv.URL)
 	if p.Status != http.StatusSeeOther || p.Session == nil {
 		e.t.Fatalf("sign-in of %s: %d %q", u.UserName, p.Status, p.Location())
 	}

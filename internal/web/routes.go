@@ -15,6 +15,11 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	// The licence console: people with roles, or the break-glass admin
 	// token. Each area registers its own pages.
 	mux.HandleFunc("GET /admin", p.consolePage(p.console))
+	p.registerConsoleIntegrations(mux)
+	p.registerConsoleAudit(mux)
+	p.registerConsolePeople(mux) // People, and Rules & groups
+	p.registerConsolePools(mux)
+	p.registerConsoleLeases(mux)
 	mux.HandleFunc("GET /admin/signin", p.adminSigninForm)
 	mux.HandleFunc("POST /admin/signin", p.adminSignin)
 	mux.HandleFunc("POST /admin/signout", p.adminSignout)
@@ -48,6 +53,7 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /agent/tickets/{key}", p.person(p.agentTicket))
 	mux.HandleFunc("POST /agent/tickets/{key}/transition", p.person(p.transition))
 	mux.HandleFunc("POST /agent/tickets/{key}/assign", p.person(p.assign))
+	mux.HandleFunc("POST /agent/tickets/{key}/update", p.person(p.updateFields))
 	mux.HandleFunc("POST /agent/tickets/{key}/comments", p.person(p.agentNote))
 	mux.HandleFunc("POST /agent/tickets/{key}/work-notes", p.person(p.agentNote))
 	mux.HandleFunc("POST /agent/tickets/{key}/approvals", p.person(p.requestApproval))

@@ -110,9 +110,21 @@ func safeNext(next string) string {
 	return u.RequestURI()
 }
 
+// asked is the page a sign-in was asked to go on to (safeNext), or "" when
+// none was: the person then lands on the page for their work.
+func asked(next string) string {
+	if next == "" {
+		return ""
+	}
+	return safeNext(next)
+}
+
 func (p *Pages) signinForm(w http.ResponseWriter, r *http.Request) {
-	next := safeNext(r.URL.Query().Get("next"))
-	if _, err := p.visitOf(r); err == nil {
+	next := asked(r.URL.Query().Get("next"))
+	if v, err := p.visitOf(r); err == nil {
+		if next == "" {
+			next = p.landing(v.ws)
+		}
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
@@ -132,12 +144,12 @@ func (p *Pages) signinPage(next string) map[string]any {
 func (p *Pages) signin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if !p.sameOrigin(r) || r.ParseForm() != nil {
-		data := p.signinPage("/")
+		data := p.signinPage("")
 		data["Error"] = "The request was refused."
 		p.render(w, "signin.html", http.StatusForbidden, data)
 		return
 	}
-	next := safeNext(r.PostForm.Get("next"))
+	next := asked(r.PostForm.Get("next"))
 	user := r.PostForm.Get("user")
 	// The audit names the person by their user name, whichever of their
 	// keys they typed; what was typed itself never reaches the log.
@@ -178,7 +190,7 @@ func (p *Pages) signedIn(w http.ResponseWriter, r *http.Request, a licensing.Act
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: p.secure(r),
 		SameSite: http.SameSiteLaxMode, Expires: ws.ExpiresAt, MaxAge: int(signin.Lifetime.Seconds())})
-	if next == "/" {
+	if next == "" {
 		next = p.landing(ws)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)

@@ -24,6 +24,7 @@ import (
 	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/desk"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
+	"github.com/seatkeeper/seatkeeper/internal/plural"
 	"github.com/seatkeeper/seatkeeper/internal/publicurl"
 	"github.com/seatkeeper/seatkeeper/internal/reporting"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
@@ -90,6 +91,8 @@ func (p *Pages) funcs() template.FuncMap {
 		"inc":   func(i int) int { return i + 1 },
 		// duration writes 1m rather than 1m0s.
 		"duration": reporting.ShortDuration,
+		// noun is a noun as it reads after a count: "1 seat", "2 seats".
+		"noun": func(n int, noun string) string { return plural.Noun(int64(n), noun) },
 	}
 }
 
@@ -227,12 +230,18 @@ func (p *Pages) explain(r *http.Request, err error) (int, *flash) {
 }
 
 // sentence makes an error message start with a capital and end with a stop.
+// A message that starts with an identifier (a user name such as ann.lee, an
+// email, a capability such as ticket.update, a quoted name) keeps its case:
+// "Ann.lee" would name someone who does not exist. Messages are written to
+// start with a word ("the person ann …"), so this is the fallback.
 func sentence(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return s
 	}
-	s = upperFirst(s)
+	if !startsWithIdentifier(s) {
+		s = upperFirst(s)
+	}
 	if !strings.HasSuffix(s, ".") {
 		s += "."
 	}

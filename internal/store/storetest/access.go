@@ -13,6 +13,7 @@ func accessTests() []testCase {
 		{"ReviewFiltersAndPages", testAccessReview},
 		{"LiveLeasesOfUserNames", testAccessLeases},
 		{"RulesEver", testRulesEver},
+		{"ModuleGaps", testModuleGaps},
 	}
 }
 

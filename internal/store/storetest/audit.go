@@ -20,14 +20,26 @@ func auditTests() []testCase {
 		}},
 		{"tamper_delete_seq_5", func(e *env) {
 			tamperCase(e, func(n int64) { e.rawExec(`DELETE FROM audit_log WHERE seq = ?`, 5) },
-				6, audit.KindSeqGap)
+				5, audit.KindSeqGap)
+		}},
+		{"tamper_delete_head", func(e *env) {
+			// The oldest entries gone: the first missing one, seq 1, is
+			// named at position 1 with what is missing.
+			tamperCase(e, func(n int64) { e.rawExec(`DELETE FROM audit_log WHERE seq <= ?`, 3) },
+				1, audit.KindSeqGap)
+		}},
+		{"tamper_delete_everything", func(e *env) {
+			tamperCase(e, func(n int64) { e.rawExec(`DELETE FROM audit_log`) }, 1, audit.KindTruncated)
+		}},
+		{"tamper_delete_tail", func(e *env) {
+			tamperCase(e, func(n int64) { e.rawExec(`DELETE FROM audit_log WHERE seq > ?`, n-3) }, -2, audit.KindTruncated)
 		}},
 		{"tamper_swap_seq_4_and_5", func(e *env) {
 			tamperCase(e, func(n int64) { e.swapAudit(4, 5) }, 4, audit.KindHashMismatch)
 		}},
 		{"tamper_delete_last", func(e *env) {
 			tamperCase(e, func(n int64) { e.rawExec(`DELETE FROM audit_log WHERE seq = ?`, n) },
-				-1, audit.KindTruncated)
+				0, audit.KindTruncated)
 		}},
 		{"tamper_delete_last_then_more_writes", func(e *env) {
 			// The truncation must stay visible after the store goes on
@@ -67,13 +79,15 @@ func (e *env) chained() int64 {
 }
 
 // tamperCase tampers with a chain of ≥10 entries and expects VerifyAudit to
-// name the entry at wantSeq (-1: the newest remaining) with wantKind.
+// name the entry at wantSeq with wantKind: the first bad entry, or the first
+// missing one (wantSeq ≤ 0 counts back from the newest, n). The position is
+// never 0: it is where that entry is, or belongs, in the stored order.
 func tamperCase(e *env, tamper func(n int64), wantSeq int64, wantKind string) {
 	e.t.Helper()
 	n := e.chained()
 	tamper(n)
-	if wantSeq < 0 {
-		wantSeq = n - 1
+	if wantSeq <= 0 {
+		wantSeq += n
 	}
 	count, err := e.s.VerifyAudit(e.ctx)
 	var ce *audit.ChainError
@@ -83,31 +97,25 @@ func tamperCase(e *env, tamper func(n int64), wantSeq int64, wantKind string) {
 	if ce.Seq != wantSeq || ce.Kind != wantKind {
 		e.t.Errorf("VerifyAudit error = seq %d kind %s (%v), want seq %d kind %s", ce.Seq, ce.Kind, err, wantSeq, wantKind)
 	}
-	// Entries before the bad one were accepted: the bad entry's position
-	// minus one, or every remaining entry when the tail is missing.
-	wantCount, wantPos := ce.Position-1, wantPosition(wantSeq, wantKind)
-	if wantKind == audit.KindTruncated {
-		wantCount = n - 1
+	// Entries before the bad one were accepted: every one before its
+	// position. Nothing before the first missing entry was touched here,
+	// so the position is the seq itself.
+	if ce.Position != wantSeq {
+		e.t.Errorf("VerifyAudit error position = %d, want %d", ce.Position, wantSeq)
 	}
-	if ce.Position != wantPos {
-		e.t.Errorf("VerifyAudit error position = %d, want %d", ce.Position, wantPos)
+	if count != wantSeq-1 {
+		e.t.Errorf("VerifyAudit count = %d, want %d (the good entries before the bad one)", count, wantSeq-1)
 	}
-	if count != wantCount {
-		e.t.Errorf("VerifyAudit count = %d, want %d (the good entries before the bad one)", count, wantCount)
-	}
-}
-
-// wantPosition is where in the stored stream the bad entry sits: after a
-// deleted row the entry at seq s is the (s-1)th; a truncation is reported
-// against the head, with no position.
-func wantPosition(seq int64, kind string) int64 {
-	switch kind {
-	case audit.KindSeqGap:
-		return seq - 1
+	switch wantKind {
 	case audit.KindTruncated:
-		return 0
+		if ce.MissingFrom != wantSeq || ce.MissingTo != n {
+			e.t.Errorf("VerifyAudit missing = %d to %d (%v), want %d to %d (up to the recorded head)", ce.MissingFrom, ce.MissingTo, err, wantSeq, n)
+		}
+	case audit.KindSeqGap:
+		if ce.MissingFrom != wantSeq || ce.MissingTo < wantSeq || !strings.Contains(err.Error(), "missing") {
+			e.t.Errorf("VerifyAudit missing = %d to %d (%v), want from %d", ce.MissingFrom, ce.MissingTo, err, wantSeq)
+		}
 	}
-	return seq
 }
 
 // swapAudit exchanges every column but seq between two audit rows.

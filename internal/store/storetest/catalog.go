@@ -28,9 +28,10 @@ func migrateTests() []testCase {
 			// storage and is a no-op on SQLite; 0003 adds the desk, 0004 approvals;
 			// 0007 group grants, 0008 SCIM extras, 0009 holder counts; 0010
 			// reports, 0011 queue history triggers, 0012 integration seats, 0013
-			// folded identity keys, 0014 denial repeats, 0015 manager references, 0016 roles).
-			if v != 16 {
-				e.t.Errorf("SchemaVersion = %d, want 16", v)
+			// folded identity keys, 0014 denial repeats, 0015 manager references, 0016 roles, 0017 people search,
+			// 0018 audit filters, 0019 pending proposals by ticket).
+			if v != 19 {
+				e.t.Errorf("SchemaVersion = %d, want 19", v)
 			}
 			if _, err := e.s.GetSKU(e.ctx, "agent"); err != nil {
 				e.t.Errorf("GetSKU(agent) after re-migrating: %v, want the SKU", err)

@@ -947,6 +947,8 @@ func proposalTests() []testCase {
 		{"confirm_applies_the_change", testProposalConfirm},
 		{"reject_and_decide_twice", testProposalReject},
 		{"confirm_refused_by_the_state_machine", testProposalStale},
+		{"confirm_of_a_move_made_supersedes", testProposalSupersededOnConfirm},
+		{"ticket_change_supersedes_pending", testProposalSupersededByChange},
 	}
 }
 

@@ -110,6 +110,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Concurrent", concurrentTests()},
 		{"Invariant", invariantTests()},
 		{"Audit", auditTests()},
+		{"AuditQuery", auditQueryTests()},
 		{"Token", tokenTests()},
 		{"Policy", policyTests()},
 		{"Identity", identityTests()},
@@ -122,6 +123,10 @@ func Run(t *testing.T, open OpenFunc) {
 		{"IdentityKeys", identityKeyTests()},
 		{"SharedKeys", sharedKeyTests()},
 		{"Abuse", append(denialRepeatTests(), sessionCapTests()...)},
+		{"Roles", roleTests()},
+		{"ConsolePeople", consolePeopleTests()},
+		{"Dashboard", dashboardTests()},
+		{"ConsoleLeases", consoleLeaseTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
