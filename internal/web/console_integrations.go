@@ -47,21 +47,6 @@ var integrationsDone = map[string]string{
 	"token-revoked": "The token was revoked: calls with it are refused.",
 }
 
-// consoleIntegrationJSON is the API's integration (GET /api/v1/integrations).
-type consoleIntegrationJSON struct {
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	Mode           string    `json:"mode"`
-	ServiceAccount string    `json:"service_account"`
-	HoldSeconds    int       `json:"hold_seconds"`
-	MaxSeats       int       `json:"max_seats"`
-	Enabled        bool      `json:"enabled"`
-	TokenID        string    `json:"token_id"`
-	Token          string    `json:"token"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
-}
-
 // consoleTokenJSON is the API's token (GET /api/v1/tokens).
 type consoleTokenJSON struct {
 	ID        string     `json:"id"`
@@ -104,16 +89,16 @@ var consoleTokenLifetimes = []struct{ TTL, Label string }{
 
 // consoleIntegrationRow is an integration as the pages show it.
 type consoleIntegrationRow struct {
-	consoleIntegrationJSON
+	api.Integration
 	Means, Hold, Cap string
 }
 
-func consoleIntegrationRowOf(in consoleIntegrationJSON) consoleIntegrationRow {
+func consoleIntegrationRowOf(in api.Integration) consoleIntegrationRow {
 	cap := "a tenth of each pool (at least 1 seat)"
 	if in.MaxSeats > 0 {
 		cap = plural.Of(in.MaxSeats, "seat") + " of each pool"
 	}
-	return consoleIntegrationRow{consoleIntegrationJSON: in, Means: integrationModeMeans(in.Mode), Hold: plural.Of(in.HoldSeconds, "second"), Cap: cap}
+	return consoleIntegrationRow{Integration: in, Means: integrationModeMeans(in.Mode), Hold: plural.Of(in.HoldSeconds, "second"), Cap: cap}
 }
 
 // consoleTokenRow is a token as the list shows it.
@@ -145,7 +130,7 @@ func (p *Pages) integrationsPage(w http.ResponseWriter, r *http.Request, c *cons
 // live ones unless all.
 func (p *Pages) integrationsData(ctx context.Context, c *consoleVisit, all bool) (map[string]any, error) {
 	var list struct {
-		Integrations []consoleIntegrationJSON `json:"integrations"`
+		Integrations []api.Integration `json:"integrations"`
 	}
 	if err := p.call(ctx, c, http.MethodGet, "/api/v1/integrations", nil, &list); err != nil {
 		return nil, err
@@ -215,7 +200,7 @@ func (p *Pages) integrationCreate(w http.ResponseWriter, r *http.Request, c *con
 	if err == nil {
 		err = consoleIntegrationFormInt(f.MaxSeats, "max_seats", "The seat cap", body)
 	}
-	var in consoleIntegrationJSON
+	var in api.Integration
 	if err == nil {
 		err = p.call(r.Context(), c, http.MethodPost, "/api/v1/integrations", body, &in)
 	}
@@ -353,7 +338,7 @@ func (p *Pages) tokenRevoke(w http.ResponseWriter, r *http.Request, c *consoleVi
 // must be allowed to read the tokens).
 func (p *Pages) consoleToken(ctx context.Context, c *consoleVisit, id string) (consoleTokenRow, error) {
 	var list struct {
-		Integrations []consoleIntegrationJSON `json:"integrations"`
+		Integrations []api.Integration `json:"integrations"`
 	}
 	if err := p.call(ctx, c, http.MethodGet, "/api/v1/integrations", nil, &list); err != nil {
 		return consoleTokenRow{}, err

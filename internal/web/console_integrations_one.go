@@ -7,14 +7,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/seatkeeper/seatkeeper/internal/api"
 	"github.com/seatkeeper/seatkeeper/internal/plural"
 )
 
 // One integration: its settings with the form that changes them, and its
 // token's rotation, disabling and deletion, each confirmed first.
 
-func (p *Pages) integration(ctx context.Context, c *consoleVisit, id string) (consoleIntegrationJSON, error) {
-	var in consoleIntegrationJSON
+func (p *Pages) integration(ctx context.Context, c *consoleVisit, id string) (api.Integration, error) {
+	var in api.Integration
 	err := p.call(ctx, c, http.MethodGet, "/api/v1/integrations/"+url.PathEscape(id), nil, &in)
 	return in, err
 }
@@ -30,7 +31,7 @@ func (p *Pages) integrationPage(w http.ResponseWriter, r *http.Request, c *conso
 	p.render(w, "console_integrations_one.html", http.StatusOK, data)
 }
 
-func (p *Pages) integrationData(c *consoleVisit, in consoleIntegrationJSON) map[string]any {
+func (p *Pages) integrationData(c *consoleVisit, in api.Integration) map[string]any {
 	data := p.consoleData(c, "integrations", in.Name)
 	data["In"], data["Modes"], data["Bad"] = consoleIntegrationRowOf(in), consoleIntegrationModes, ""
 	data["Form"] = consoleIntegrationForm{Name: in.Name, Mode: in.Mode, Hold: strconv.Itoa(in.HoldSeconds), MaxSeats: strconv.Itoa(in.MaxSeats)}
@@ -143,7 +144,7 @@ func (p *Pages) integrationAsk(w http.ResponseWriter, r *http.Request, c *consol
 }
 
 func (p *Pages) integrationRotate(w http.ResponseWriter, r *http.Request, c *consoleVisit) {
-	var in consoleIntegrationJSON
+	var in api.Integration
 	id := r.PathValue("id")
 	if err := p.call(r.Context(), c, http.MethodPost, "/api/v1/integrations/"+url.PathEscape(id)+"/rotate-token", nil, &in); err != nil {
 		p.integrationRefused(w, r, c, id, err)

@@ -24,33 +24,6 @@ import (
 // trailPage is how many audit entries the person's page shows at a time.
 const trailPage = 25
 
-// accessRowIn is a row of GET /api/v1/access-review as the page reads it.
-type accessRowIn struct {
-	Pool     string     `json:"pool"`
-	SKU      string     `json:"sku"`
-	Model    string     `json:"model"`
-	State    string     `json:"state"`
-	Reason   string     `json:"reason"`
-	Since    time.Time  `json:"since"`
-	LastUsed *time.Time `json:"last_used"`
-	Source   string     `json:"source"`
-	Why      struct {
-		Kind        string `json:"kind"`
-		GrantedBy   string `json:"granted_by"`
-		Rule        string `json:"rule"`
-		RuleVersion int    `json:"rule_version"`
-		RuleDeleted bool   `json:"rule_deleted"`
-		Matched     *struct {
-			JobCode      string   `json:"job_code"`
-			Department   string   `json:"department"`
-			CostCenter   string   `json:"cost_center"`
-			EmployeeType string   `json:"employee_type"`
-			Groups       []string `json:"groups"`
-		} `json:"matched"`
-		Group string `json:"group"`
-	} `json:"why"`
-}
-
 // seatRow is one seat (or pending grant) on the person's page.
 type seatRow struct {
 	Pool, SKU, Model, State, Reason string
@@ -68,7 +41,7 @@ type seatRow struct {
 }
 
 // whyText says where a seat comes from, as the access review explains it.
-func (a accessRowIn) whyText() string {
+func whyText(a api.AccessRow) string {
 	w := a.Why
 	switch w.Kind {
 	case licensing.SourceManual:
@@ -106,7 +79,7 @@ func (a accessRowIn) whyText() string {
 }
 
 // givenText says in a few words where a seat comes from.
-func (a accessRowIn) givenText() string {
+func givenText(a api.AccessRow) string {
 	switch a.Why.Kind {
 	case licensing.SourceManual:
 		return "assigned by hand"
@@ -191,7 +164,7 @@ func (p *Pages) personData(r *http.Request, c *consoleVisit, u licensing.User) (
 		}
 	}
 	var review struct {
-		Rows []accessRowIn `json:"rows"`
+		Rows []api.AccessRow `json:"rows"`
 	}
 	if err := p.call(ctx, c, http.MethodGet, "/api/v1/access-review?limit=5000&user="+url.QueryEscape(u.ID), nil, &review); err != nil {
 		return nil, err
@@ -199,7 +172,7 @@ func (p *Pages) personData(r *http.Request, c *consoleVisit, u licensing.User) (
 	held := map[string]bool{}
 	for _, a := range review.Rows {
 		row := seatRow{Pool: a.Pool, SKU: a.SKU, Model: a.Model, State: a.State, Reason: a.Reason, Since: a.Since,
-			Why: a.whyText(), Given: a.givenText(), Kind: a.Why.Kind, Rule: a.Why.Rule, Group: a.Why.Group}
+			Why: whyText(a), Given: givenText(a), Kind: a.Why.Kind, Rule: a.Why.Rule, Group: a.Why.Group}
 		if a.LastUsed != nil {
 			row.LastUsed = *a.LastUsed
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/seatkeeper/seatkeeper/internal/api"
 	"net/http"
 	"net/url"
 	"slices"
@@ -31,31 +32,6 @@ type poolForm struct {
 	Reservations, Limits                string // "group = seats" lines
 	Queue                               bool
 	QueueMax, QueueTTL, QueuePriorities string
-}
-
-// poolBody is the API's pool JSON (api.poolJSON, PoolInput in openapi.json).
-type poolBody struct {
-	ID           string         `json:"id,omitempty"`
-	SKU          string         `json:"sku"`
-	Model        string         `json:"model"`
-	Seats        *int           `json:"seats"`
-	Starts       string         `json:"starts,omitempty"`
-	Ends         string         `json:"ends,omitempty"`
-	IdleTimeout  string         `json:"idle_timeout,omitempty"`
-	Linger       string         `json:"linger,omitempty"`
-	Overdraft    int            `json:"overdraft"`
-	WarnAt       float64        `json:"warn_at,omitempty"`
-	Reservations map[string]int `json:"reservations,omitempty"`
-	Limits       map[string]int `json:"limits,omitempty"`
-	Queue        *queueBody     `json:"queue,omitempty"`
-	Cooldown     string         `json:"cooldown,omitempty"`
-	MonthlyPrice float64        `json:"monthly_price"`
-}
-
-type queueBody struct {
-	MaxLength int            `json:"max_length"`
-	Priority  map[string]int `json:"priority,omitempty"`
-	OfferTTL  string         `json:"offer_ttl,omitempty"`
 }
 
 // poolFormOf is the form of an existing pool.
@@ -127,8 +103,8 @@ func (f poolForm) concurrent() bool { return f.Model == string(licensing.ModelCo
 // body reads the form into the API's JSON. old is the pool being changed
 // (nil for a new one): a day left as it was keeps the exact time stored,
 // which the API may have been given to the second.
-func (f poolForm) body(old *licensing.Pool) (poolBody, error) {
-	b := poolBody{ID: f.ID, SKU: f.SKU, Model: f.Model, IdleTimeout: f.IdleTimeout, Linger: f.Linger, Cooldown: f.Cooldown}
+func (f poolForm) body(old *licensing.Pool) (api.Pool, error) {
+	b := api.Pool{ID: f.ID, SKU: f.SKU, Model: f.Model, IdleTimeout: f.IdleTimeout, Linger: f.Linger, Cooldown: f.Cooldown}
 	if old != nil {
 		b.ID = ""
 	}
@@ -169,7 +145,7 @@ func (f poolForm) body(old *licensing.Pool) (poolBody, error) {
 		return b, err
 	}
 	if f.Queue {
-		q := &queueBody{OfferTTL: f.QueueTTL}
+		q := &api.PoolQueue{OfferTTL: f.QueueTTL}
 		if q.MaxLength, err = wholeOr0("queue.max_length", "Queue length", f.QueueMax); err != nil {
 			return b, err
 		}

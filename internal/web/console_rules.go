@@ -76,20 +76,10 @@ func grantsText(gs []provision.GrantJSON) string {
 	return strings.Join(parts, ", ")
 }
 
-// pendingIn is a grant waiting for a seat (GET /api/v1/pending).
-type pendingIn struct {
-	UserID   string    `json:"user_id"`
-	UserName string    `json:"user_name"`
-	Pool     string    `json:"pool"`
-	SKU      string    `json:"sku"`
-	Source   string    `json:"source"`
-	Reason   string    `json:"reason"`
-	Since    time.Time `json:"since"`
-}
-
-// pendingRow is one waiting grant in words.
+// pendingRow is a grant waiting for a seat (GET /api/v1/pending), with
+// where the page links it.
 type pendingRow struct {
-	pendingIn
+	api.PendingGrant
 	Link, From string
 }
 
@@ -143,7 +133,7 @@ func (p *Pages) rulesData(r *http.Request, c *consoleVisit) (map[string]any, err
 		rows[i] = ruleRow{Rule: rl, When: whenText(rl.When), Grants: grantsText(rl.Grant), Enabled: rl.Enabled == nil || *rl.Enabled}
 	}
 	var pending struct {
-		Pending []pendingIn `json:"pending"`
+		Pending []api.PendingGrant `json:"pending"`
 		Pools   []struct {
 			Pool    string `json:"pool"`
 			Pending int    `json:"pending"`
@@ -154,7 +144,7 @@ func (p *Pages) rulesData(r *http.Request, c *consoleVisit) (map[string]any, err
 	}
 	waiting := make([]pendingRow, 0, min(len(pending.Pending), pendingShown))
 	for _, pg := range pending.Pending[:min(len(pending.Pending), pendingShown)] {
-		waiting = append(waiting, pendingRow{pendingIn: pg, Link: personLink(pg.UserName), From: sourceText(pg.Source)})
+		waiting = append(waiting, pendingRow{PendingGrant: pg, Link: personLink(pg.UserName), From: sourceText(pg.Source)})
 	}
 	if !c.can(api.PermRead) {
 		return nil, licensing.Errorf(licensing.CodeForbidden, "reading group grants needs a console role")

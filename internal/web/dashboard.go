@@ -29,8 +29,9 @@ type poolCard struct {
 	Peak  int
 }
 
-// waitingShown bounds the pending grants a pool card lists.
-const waitingShown = 20
+// waitingShown bounds the pending grants a pool card lists, gapsShown the
+// module seats without their fulfiller the dashboard lists.
+const waitingShown, gapsShown = 20, 50
 
 // stateLabels are the words for seats.State.
 var stateLabels = map[string]string{
@@ -101,6 +102,13 @@ func (p *Pages) console(w http.ResponseWriter, r *http.Request, c *consoleVisit)
 		card.Waiting, card.MoreWaiting = wt[:min(len(wt), waitingShown)], max(0, len(wt)-waitingShown)
 		cards = append(cards, card)
 	}
+	var gaps struct {
+		Gaps []api.ModuleGap `json:"gaps"`
+	}
+	if err := p.call(ctx, c, http.MethodGet, "/api/v1/reports/module-gaps", nil, &gaps); err != nil {
+		p.fail(w, r, c.v, err)
+		return
+	}
 	recent, err := p.recentAudit(ctx, 25)
 	if err != nil {
 		p.log.Error("console audit", "err", err)
@@ -108,5 +116,6 @@ func (p *Pages) console(w http.ResponseWriter, r *http.Request, c *consoleVisit)
 	data := p.consoleData(c, "dashboard", "Dashboard")
 	data["Dash"], data["Pools"], data["Audit"], data["People"], data["Store"] = dash, cards, recent, p.svc.Engine.PeopleCount(), st.Dialect()
 	data["SparkW"], data["SparkH"] = sparkW, sparkH
+	data["Gaps"], data["MoreGaps"] = gaps.Gaps[:min(len(gaps.Gaps), gapsShown)], max(0, len(gaps.Gaps)-gapsShown)
 	p.render(w, "admin_console.html", http.StatusOK, data)
 }

@@ -90,3 +90,29 @@ func TestDashboardTellsFullFromNearCapacity(t *testing.T) {
 		t.Errorf("denials today %d after a refusal", d2.Totals.DeniedToday)
 	}
 }
+
+// A person given a module seat without the fulfiller seat it requires is
+// listed on the dashboard, linked to their page.
+func TestDashboardListsModuleSeatsWithoutFulfiller(t *testing.T) {
+	e := newEnv(t)
+	cat := e.seed()
+	a := licensing.System("test")
+	if err := e.st.PutSKU(e.ctx, a, licensing.SKU{Key: "change", Name: "Change management", Tier: licensing.TierModule, Requires: []string{"agent"}, MonthlyPrice: 30}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.CreatePool(e.ctx, a, licensing.Pool{ID: "change-named", SKU: "change", Model: licensing.ModelNamed, Seats: 3, MonthlyPrice: 30}); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []licensing.User{cat.rita, cat.nina} { // Nina holds an agent seat, Rita none
+		if _, _, err := e.st.PutMember(e.ctx, a, "change-named", u.UserName, licensing.SourceManual); err != nil {
+			t.Fatal(err)
+		}
+	}
+	auditor := e.person("aldo@example.com", "Aldo Auditor")
+	e.grant(auditor, licensing.RoleAuditor)
+	p := e.login(auditor).get("/admin")
+	sec, _, _ := strings.Cut(element(t, p.Body, "module-gaps", "</section>"), "</section>")
+	if !strings.Contains(sec, `data-user="rita@example.com"`) || !strings.Contains(sec, `href="/admin/people/rita@example.com"`) || strings.Contains(sec, "nina@example.com") {
+		t.Errorf("module gaps section: %s", sec)
+	}
+}
