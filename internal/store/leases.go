@@ -24,7 +24,12 @@ func scanLease(r rowScanner) (licensing.Lease, error) {
 }
 
 func (s *Store) listLeases(ctx context.Context, where string, args ...any) ([]licensing.Lease, error) {
-	rows, err := s.readRows(ctx, (`SELECT ` + leaseCols + ` FROM leases WHERE ` + where + ` ORDER BY started_at`), args...)
+	return listLeasesIn(func(q string, args ...any) (*sql.Rows, error) { return s.readRows(ctx, q, args...) }, where, args...)
+}
+
+// listLeasesIn is listLeases on any reader (a read transaction's query).
+func listLeasesIn(query rowsFunc, where string, args ...any) ([]licensing.Lease, error) {
+	rows, err := query(`SELECT `+leaseCols+` FROM leases WHERE `+where+` ORDER BY started_at`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list leases: %w", err)
 	}

@@ -430,78 +430,87 @@ func (t *tx) refuseServiceSeats(userID string) error {
 	return nil
 }
 
-// LoadPerson reads what the engine needs for one person.
+// LoadPerson reads what the engine needs for one person, in one read
+// transaction: the person, roles, seats and leases of one snapshot, never
+// a seat from before a write and a lease from after it.
 func (s *Store) LoadPerson(ctx context.Context, id string) (licensing.Person, error) {
 	var p licensing.Person
-	u, err := scanUser(s.readRow(ctx, (`SELECT ` + userCols + ` FROM users WHERE id = ?`), id))
-	if err == sql.ErrNoRows {
-		return p, notFound("user", id)
-	}
-	if err != nil {
-		return p, fmt.Errorf("store: load person: %w", err)
-	}
-	p.User = u
-	roles, err := s.rolesOf(ctx, `user_id = ?`, id)
-	if err != nil {
-		return p, err
-	}
-	p.User.Roles = roles[id]
-	if p.Members, err = s.listMembers(ctx, `m.user_id = ?`, id); err != nil {
-		return p, err
-	}
-	p.Leases, err = s.listLeases(ctx, `user_id = ? AND ended_at = 0`, id)
+	err := s.read(ctx, func(r *rtx) error {
+		u, err := scanUser(r.queryRow(`SELECT `+userCols+` FROM users WHERE id = ?`, id))
+		if err == sql.ErrNoRows {
+			return notFound("user", id)
+		}
+		if err != nil {
+			return fmt.Errorf("store: load person: %w", err)
+		}
+		roles, err := rolesIn(r.query, `user_id = ?`, id)
+		if err != nil {
+			return err
+		}
+		u.Roles = roles[id]
+		p.User = u
+		if p.Members, err = listMembersIn(r.query, `m.user_id = ?`, id); err != nil {
+			return err
+		}
+		p.Leases, err = listLeasesIn(r.query, `user_id = ? AND ended_at = 0`, id)
+		return err
+	})
 	return p, err
 }
 
-// LoadPeople reads every person with seats and active leases, for start-up.
+// LoadPeople reads every person with roles, seats and active leases, for
+// start-up, in one read transaction (one snapshot).
 func (s *Store) LoadPeople(ctx context.Context) ([]licensing.Person, error) {
-	rows, err := s.readRows(ctx, `SELECT `+userCols+` FROM users`)
-	if err != nil {
-		return nil, fmt.Errorf("store: load people: %w", err)
-	}
-	idx := map[string]int{}
 	var out []licensing.Person
-	for rows.Next() {
-		u, err := scanUser(rows)
+	err := s.read(ctx, func(r *rtx) error {
+		rows, err := r.query(`SELECT ` + userCols + ` FROM users`)
 		if err != nil {
-			rows.Close()
-			return nil, err
+			return fmt.Errorf("store: load people: %w", err)
 		}
-		idx[u.ID] = len(out)
-		out = append(out, licensing.Person{User: u})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: load people: %w", err)
-	}
-	roles, err := s.rolesOf(ctx, `1 = ?`, 1)
-	if err != nil {
-		return nil, err
-	}
-	for id, rs := range roles {
-		if i, ok := idx[id]; ok {
-			out[i].User.Roles = rs
+		idx := map[string]int{}
+		for rows.Next() {
+			u, err := scanUser(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			idx[u.ID] = len(out)
+			out = append(out, licensing.Person{User: u})
 		}
-	}
-	members, err := s.listMembers(ctx, `1 = ?`, 1)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range members {
-		if i, ok := idx[m.User]; ok {
-			out[i].Members = append(out[i].Members, m)
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: load people: %w", err)
 		}
-	}
-	leases, err := s.listLeases(ctx, `ended_at = 0 AND 1 = ?`, 1)
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range leases {
-		if i, ok := idx[l.User]; ok {
-			out[i].Leases = append(out[i].Leases, l)
+		roles, err := rolesIn(r.query, `1 = ?`, 1)
+		if err != nil {
+			return err
 		}
-	}
-	return out, nil
+		for id, rs := range roles {
+			if i, ok := idx[id]; ok {
+				out[i].User.Roles = rs
+			}
+		}
+		members, err := listMembersIn(r.query, `1 = ?`, 1)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if i, ok := idx[m.User]; ok {
+				out[i].Members = append(out[i].Members, m)
+			}
+		}
+		leases, err := listLeasesIn(r.query, `ended_at = 0 AND 1 = ?`, 1)
+		if err != nil {
+			return err
+		}
+		for _, l := range leases {
+			if i, ok := idx[l.User]; ok {
+				out[i].Leases = append(out[i].Leases, l)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 var _ = time.Second

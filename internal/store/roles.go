@@ -95,9 +95,10 @@ func (s *Store) ListRoles(ctx context.Context) ([]RoleHolder, error) {
 	return out, rows.Err()
 }
 
-// rolesOf maps user ids to their roles (sorted), for where (on user_roles).
-func (s *Store) rolesOf(ctx context.Context, where string, args ...any) (map[string][]licensing.Role, error) {
-	rows, err := s.readRows(ctx, `SELECT user_id, role FROM user_roles WHERE `+where+` ORDER BY user_id, role`, args...)
+// rolesIn maps user ids to their roles (sorted), for where (on
+// user_roles), read through query (a read transaction's).
+func rolesIn(query rowsFunc, where string, args ...any) (map[string][]licensing.Role, error) {
+	rows, err := query(`SELECT user_id, role FROM user_roles WHERE `+where+` ORDER BY user_id, role`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: load roles: %w", err)
 	}
