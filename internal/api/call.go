@@ -36,9 +36,12 @@ func (s *Server) Call(ctx context.Context, who Who, method, path string, body, o
 	r.RemoteAddr = who.Actor.Source + ":0"
 	rec := &recorder{header: http.Header{}, status: http.StatusOK}
 	s.mux.ServeHTTP(rec, r)
-	if rec.status >= 400 {
+	if rec.status < 200 || rec.status > 299 {
 		var eb errorBody
 		if json.Unmarshal(rec.body.Bytes(), &eb) != nil || eb.Error.Code == "" {
+			if rec.status < 400 { // a redirect: the path named no route (".." in a key, say)
+				return licensing.Errorf(licensing.CodeNotFound, "there is no such %s", path)
+			}
 			return fmt.Errorf("api: call %s %s: status %d", method, path, rec.status)
 		}
 		return &licensing.Error{Code: eb.Error.Code, Message: eb.Error.Message, Field: eb.Error.Field, RetryAfter: eb.Error.RetryAfter, QueuePosition: eb.Error.QueuePosition}

@@ -96,6 +96,20 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.userOut(u))
 }
 
+// mayManage refuses a change to an administrator by a person who is not a
+// licence administrator: an identity administrator who could rewrite an
+// administrator's keys (external ID, email) could sign in as them.
+func (s *Server) mayManage(r *http.Request, id string) error {
+	who := callerOf(r.Context()).who
+	if !who.Person() || who.Can(PermLicence) {
+		return nil
+	}
+	if u, ok := s.engine.User(id); ok && u.Administrator() {
+		return licensing.Errorf(licensing.CodeForbidden, "the person %s holds an administrative role: only a licence administrator changes them", u.UserName)
+	}
+	return nil
+}
+
 // check refuses what a person's write may not carry. It keeps this API
 // strict where SCIM is liberal: the store keeps an identity provider's
 // placeholder emails as sent, but a person written here gets a valid
@@ -147,6 +161,9 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.store.UpdateUserFunc(r.Context(), actorOf(r), r.PathValue("user"), func(old licensing.User) (licensing.User, error) {
+		if err := s.mayManage(r, old.ID); err != nil {
+			return old, err
+		}
 		if in.ID != "" && in.ID != old.ID {
 			return old, licensing.FieldErrorf(licensing.CodeInvalid, "id", "id cannot change")
 		}
@@ -169,6 +186,12 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
+	if u, n := s.engine.UserLookup(r.PathValue("user")); n == 1 {
+		if err := s.mayManage(r, u.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if err := s.store.DeleteUser(r.Context(), actorOf(r), r.PathValue("user")); err != nil {
 		s.fail(w, r, err)
 		return

@@ -63,8 +63,11 @@ type errorDetail struct {
 }
 
 // writeJSON sends v with status.
+// Every answer is private (and some carry a secret shown once: a token,
+// an integration's): never stored by a browser or a proxy.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }

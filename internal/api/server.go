@@ -70,6 +70,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 type caller struct {
 	token store.Token
 	actor licensing.Actor
+	who   Who
 }
 
 type callerKey struct{}
@@ -106,7 +107,7 @@ func (s *Server) auth(pattern string, scopes []string, h http.HandlerFunc) http.
 			s.fail(w, r, licensing.Errorf(licensing.CodeForbidden, "a browser's call must come from this site and carry its %s header", CSRFHeader))
 			return
 		}
-		c := caller{token: who.Token, actor: who.Actor}
+		c := caller{token: who.Token, actor: who.Actor, who: who}
 		if !who.Person() {
 			acting, err := s.acting(r, who.Token)
 			if err != nil {

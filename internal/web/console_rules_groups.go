@@ -74,7 +74,11 @@ func (p *Pages) groupGrantConfirm(w http.ResponseWriter, r *http.Request, c *con
 		pc.Action, pc.Button = "/admin/rules/groups/remove", "Take the pool away"
 	} else {
 		pc.Title = fmt.Sprintf("Give pool %s to group %s", pool, g.DisplayName)
-		pc.Lines = []string{fmt.Sprintf("Give each of the %s of group %s a seat of %s (%s, SKU %s) sourced from the group.", members, g.DisplayName, pool, pl.Model, pl.SKU),
+		each := "each of the " + members
+		if active == 1 {
+			each = "the one active member"
+		}
+		pc.Lines = []string{fmt.Sprintf("Give %s of group %s a seat of %s (%s, SKU %s) sourced from the group.", each, g.DisplayName, pool, pl.Model, pl.SKU),
 			fmt.Sprintf("%s now; those who find none wait for a seat, longest first.", upperFirst(plural.Of(free, "seat")+" free")),
 			"Give the same seat to whoever joins the group later, and take it back when they leave it or are deactivated."}
 		pc.Action, pc.Button, pc.Safe = "/admin/rules/groups", "Give the pool to the group", true

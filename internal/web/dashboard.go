@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/seatkeeper/seatkeeper/internal/api"
+	"github.com/seatkeeper/seatkeeper/internal/audit"
 	"github.com/seatkeeper/seatkeeper/internal/licensing"
 	"github.com/seatkeeper/seatkeeper/internal/seats"
 )
@@ -109,9 +110,11 @@ func (p *Pages) console(w http.ResponseWriter, r *http.Request, c *consoleVisit)
 		p.fail(w, r, c.v, err)
 		return
 	}
-	recent, err := p.recentAudit(ctx, 25)
-	if err != nil {
-		p.log.Error("console audit", "err", err)
+	var recent []audit.Entry
+	if c.can(api.PermAudit) { // the log is the auditor's and the licence administrator's
+		if recent, err = p.recentAudit(ctx, 25); err != nil {
+			p.log.Error("console audit", "err", err)
+		}
 	}
 	data := p.consoleData(c, "dashboard", "Dashboard")
 	data["Dash"], data["Pools"], data["Audit"], data["People"], data["Store"] = dash, cards, recent, p.svc.Engine.PeopleCount(), st.Dialect()

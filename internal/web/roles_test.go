@@ -118,6 +118,18 @@ func TestRolesDecideWhatAPersonMayDo(t *testing.T) {
 		{ident, "POST", "/api/v1/pools", pool, 403},
 		{ident, "POST", "/api/v1/users", user, 201},
 		{ident, "PUT", "/api/v1/users/" + auditor.UserName + "/roles/licence_admin", "", 403},
+		// An identity administrator never rewrites an administrator's keys
+		// (which would let them sign in as one) nor deletes one.
+		{ident, "PUT", "/api/v1/users/" + admin.UserName, `{"user_name":"lena@example.com","external_id":"idp|ida","kind":"person"}`, 403},
+		{ident, "DELETE", "/api/v1/users/" + admin.UserName, "", 403},
+		{ident, "PUT", "/api/v1/users/" + cat.rita.UserName, `{"user_name":"rita@example.com","department":"Sales","kind":"person"}`, 200},
+		// The desk's platform routes take tokens, not an administrator's
+		// cookie: a role never starts a session or takes a seat.
+		{admin, "POST", "/api/v1/sessions", `{"user":"fred@example.com"}`, 403},
+		{admin, "POST", "/api/v1/decide", `{"user":"fred@example.com","capability":"ticket.read_all"}`, 403},
+		{auditor, "GET", "/api/v1/shares", "", 403},
+		{auditor, "POST", "/api/v1/rules/preview", `{"id":"desk-agents","when":{"job_code":["ITSD-*"]},"grant":[{"sku":"agent","model":"named"}]}`, 200},
+		{auditor, "GET", "/api/v1/openapi.json", "", 200},
 		{admin, "POST", "/api/v1/pools", pool, 201},
 		{admin, "GET", "/api/v1/audit", "", 200},
 		{cat.fred, "GET", "/api/v1/pools", "", 403}, // an agent holds no role
@@ -148,6 +160,14 @@ func TestRolesDecideWhatAPersonMayDo(t *testing.T) {
 	// The roles are answered with the person and listed.
 	if p := e.do(e.srv.Client(), "GET", "/api/v1/users/"+auditor.UserName, nil, "", "Authorization", "Bearer "+e.admin); !strings.Contains(p.Body, `"roles":["auditor"]`) {
 		t.Errorf("GET user lacks roles: %s", p.Body)
+	}
+	// Only the auditor and the licence administrator see audit entries on
+	// the dashboard.
+	if p := e.login(ident).get("/admin"); p.Status != http.StatusOK || strings.Contains(p.Body, "Newest audit entries") {
+		t.Errorf("identity admin's dashboard: %d, audit shown %v", p.Status, strings.Contains(p.Body, "Newest audit entries"))
+	}
+	if p := e.login(auditor).get("/admin"); !strings.Contains(p.Body, "Newest audit entries") {
+		t.Errorf("auditor's dashboard lacks the audit entries")
 	}
 	// A revoked role bites at once: the console refuses the person.
 	if p := e.do(e.srv.Client(), "DELETE", "/api/v1/users/"+auditor.UserName+"/roles/auditor", nil, "", "Authorization", "Bearer "+e.admin); p.Status != 204 {

@@ -91,6 +91,11 @@ func (p *Pages) funcs() template.FuncMap {
 		"inc":   func(i int) int { return i + 1 },
 		// duration writes 1m rather than 1m0s.
 		"duration": reporting.ShortDuration,
+		// personLink is a person's console page; source says where a seat
+		// comes from ("Rule desk", "Group cab", "By hand").
+		"personLink": personLink,
+		"price":      priceText,
+		"source":     sourceText,
 		// noun is a noun as it reads after a count: "1 seat", "2 seats".
 		"noun": func(n int, noun string) string { return plural.Noun(int64(n), noun) },
 	}
