@@ -158,11 +158,15 @@ func TestConsoleRulesRefusals(t *testing.T) {
 	e := newEnv(t)
 	c := e.seedCompany()
 	form := url.Values{"id": {"desk"}, "job_code": {"ITSD-*"}, "grant": {"agent"}}
-	// An auditor may read the rules but not preview or apply: the API's 403.
+	// An auditor may read the rules and preview one (a preview changes
+	// nothing) but not apply: the API's 403.
 	if p := c.adm.auditing.get("/admin/rules"); p.Status != http.StatusOK || hasID(p.Body, "new-rule") || !hasID(p.Body, "rules-disabled") {
 		t.Errorf("the auditor's rules page: %d", p.Status)
 	}
-	for _, path := range []string{"/admin/rules/preview", "/admin/rules/apply"} {
+	if p := c.adm.auditing.post("/admin/rules/preview", form); p.Status != http.StatusOK {
+		t.Errorf("auditor's preview: %d", p.Status)
+	}
+	for _, path := range []string{"/admin/rules/apply"} {
 		p := c.adm.auditing.post(path, form)
 		if _, code, _ := flashOf(t, p.Body); p.Status != http.StatusForbidden || code != licensing.CodeForbidden {
 			t.Errorf("auditor %s: %d %q", path, p.Status, code)

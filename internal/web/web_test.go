@@ -224,7 +224,7 @@ func TestConsoleShowsPendingGrants(t *testing.T) {
 	c := e.browser()
 	e.signIn(c)
 	sec := poolSection(t, e.do(c, "GET", "/admin", nil, "").Body, "desk-named")
-	if !strings.Contains(sec, "Waiting for a seat (1): pete@example.com") || !strings.Contains(sec, "rule:desk, pool_full") {
+	if !strings.Contains(sec, "Waiting for a seat (1): ") || !strings.Contains(sec, ">pete@example.com</a>") || !strings.Contains(sec, "Rule desk, Pool full") {
 		t.Fatalf("desk-named card does not show pete waiting: %s", sec)
 	}
 	if err := e.st.DeleteMember(ctx, a, "desk-named", named.ID); err != nil {
