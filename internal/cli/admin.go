@@ -34,18 +34,9 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 
 func runToken(ctx context.Context, env Env, args []string) error {
 	const use = "usage: seatkeeper token create|list|revoke [flags] (seatkeeper token SUBCOMMAND --help lists its flags)"
-	if len(args) == 0 {
-		return &exitError{code: 2, err: errors.New(use)}
-	}
-	sub := args[0]
-	switch sub {
-	case "create", "list", "revoke":
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(env.Stdout, use)
-		return nil
-	default:
-		// Checked before anything is opened: a typo creates no database.
-		return &exitError{code: 2, err: fmt.Errorf("unknown token command %q: %s", sub, use)}
+	sub, err := subcommand(env, "token", use, args, "create", "list", "revoke")
+	if sub == "" {
+		return err
 	}
 	fs := newFlagSet("token "+sub, env)
 	var d dbFlags
@@ -112,16 +103,9 @@ func orUnknown(u string) string {
 }
 
 func runAudit(ctx context.Context, env Env, args []string) error {
-	if len(args) == 0 {
-		return &exitError{code: 2, err: errors.New("usage: seatkeeper audit verify|export [flags]")}
-	}
-	switch args[0] {
-	case "verify", "export":
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(env.Stdout, "usage: seatkeeper audit verify|export [flags] (seatkeeper audit SUBCOMMAND --help lists its flags)")
-		return nil
-	default:
-		return &exitError{code: 2, err: fmt.Errorf("unknown audit command %q: want verify or export", args[0])}
+	const use = "usage: seatkeeper audit verify|export [flags] (seatkeeper audit SUBCOMMAND --help lists its flags)"
+	if sub, err := subcommand(env, "audit", use, args, "verify", "export"); sub == "" {
+		return err
 	}
 	fs := newFlagSet("audit "+args[0], env)
 	var d dbFlags

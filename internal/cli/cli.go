@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/seatkeeper/seatkeeper/internal/store"
@@ -130,6 +131,22 @@ func dispatch(ctx context.Context, args []string, env Env) error {
 	}
 	fmt.Fprint(stderr, usage)
 	return &exitError{code: 2, err: fmt.Errorf("unknown command %q", cmd)}
+}
+
+// subcommand reads the subcommand of cmd from args, before anything is
+// opened (a typo creates no database): one of subs, or "" with what to
+// return — the usage on stdout for help (nil), an exit 2 otherwise.
+func subcommand(env Env, cmd, use string, args []string, subs ...string) (string, error) {
+	switch {
+	case len(args) == 0:
+		return "", &exitError{code: 2, err: errors.New(use)}
+	case slices.Contains(subs, args[0]):
+		return args[0], nil
+	case slices.Contains([]string{"-h", "-help", "--help", "help"}, args[0]):
+		fmt.Fprintln(env.Stdout, use)
+		return "", nil
+	}
+	return "", &exitError{code: 2, err: fmt.Errorf("unknown %s command %q: %s", cmd, args[0], use)}
 }
 
 // dbFlags are the flags every database command shares.

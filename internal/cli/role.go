@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"text/tabwriter"
 
@@ -14,17 +13,9 @@ import (
 // role takes no seat.
 func runRole(ctx context.Context, env Env, args []string) error {
 	const use = "usage: seatkeeper role grant|revoke USER ROLE | role list (roles: licence_admin, identity_admin, auditor)"
-	if len(args) == 0 {
-		return &exitError{code: 2, err: errors.New(use)}
-	}
-	sub := args[0]
-	switch sub {
-	case "grant", "revoke", "list":
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(env.Stdout, use)
-		return nil
-	default:
-		return &exitError{code: 2, err: fmt.Errorf("unknown role command %q: %s", sub, use)}
+	sub, err := subcommand(env, "role", use, args, "grant", "revoke", "list")
+	if sub == "" {
+		return err
 	}
 	fs := newFlagSet("role "+sub, env)
 	var d dbFlags

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -492,4 +493,23 @@ func firstInt(s string) int {
 	}
 	n, _ := strconv.Atoi(m)
 	return n
+}
+
+// consoleShot saves the page the tab shows as name.png in the directory
+// SEATKEEPER_SCREENSHOTS names, when it does: how the console's pages are
+// looked at by a person, never a check of the test.
+func (b *tab) consoleShot(name string) {
+	b.t.Helper()
+	dir := os.Getenv("SEATKEEPER_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	b.do("size the window", chromedp.EmulateViewport(1280, 900))
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
 }

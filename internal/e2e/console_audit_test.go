@@ -2,32 +2,11 @@ package e2e
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 )
-
-// consoleShot saves the page the tab shows as name.png in the directory
-// SEATKEEPER_SCREENSHOTS names, when it does: how the console's pages are
-// looked at by a person, never a check of the test.
-func (b *tab) consoleShot(name string) {
-	b.t.Helper()
-	dir := os.Getenv("SEATKEEPER_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	b.do("size the window", chromedp.EmulateViewport(1280, 900))
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		b.fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		b.t.Fatalf("screenshot %s: %v", name, err)
-	}
-}
 
 // roleDesk is a server with an agent pool, a requester, an integration
 // (slack-hub, whose token it returns), and a person with role, signed in

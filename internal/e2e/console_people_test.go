@@ -3,8 +3,6 @@ package e2e
 import (
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,25 +20,6 @@ const (
 	peopleAdminName    = "lena@example.com"
 	peopleIdentityName = "ida@example.com"
 )
-
-// peopleShot saves the page the tab shows as name.png in the directory
-// SEATKEEPER_SCREENSHOTS names, when it does: for a person to look at,
-// never a check of the test.
-func (b *tab) peopleShot(name string) {
-	b.t.Helper()
-	dir := os.Getenv("SEATKEEPER_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	b.do("size the window", chromedp.EmulateViewport(1280, 900))
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		b.fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		b.t.Fatalf("screenshot %s: %v", name, err)
-	}
-}
 
 // peopleDesk is a server with an agent SKU and pool, a few people, and an
 // administrator holding role, signed in through the sign-in page (they
@@ -101,7 +80,7 @@ func registerAndFind(b *tab) {
 	if got := b.text(`#people-table tbody`); !strings.Contains(got, "Wanda Newhire") || !strings.Contains(got, "display name") || strings.Contains(got, "Rita") {
 		b.fatalf("the search lists %q, want Wanda alone, found by display name", got)
 	}
-	b.peopleShot("people-search")
+	b.consoleShot("people-search")
 	b.click(`tr.person[data-user="wanda@example.com"] a`)
 	if p := b.path(); p != "/admin/people/wanda@example.com" {
 		b.fatalf("the search result leads to %s", p)
@@ -125,7 +104,7 @@ func TestBrowserConsoleRegistersPerson(t *testing.T) {
 	}
 	// The list, everyone by user name; and the full list of the area.
 	b.click(`#console-nav-people`)
-	b.peopleShot("people-list")
+	b.consoleShot("people-list")
 	if got := b.text(`#people-table tbody`); !strings.Contains(got, "Tess Desk") || !strings.Contains(got, "Wanda Newhire") {
 		b.fatalf("the list: %q", got)
 	}
@@ -140,7 +119,7 @@ func TestBrowserConsoleRulePreviewThenApply(t *testing.T) {
 	b.fill(`#r-id`, "service-desk")
 	b.fill(`#r-job_code`, "ITSD-*")
 	b.do("grant the agent SKU", chromedp.Click(chromedp.CSS(`#g-agent`)))
-	b.peopleShot("rule-editor")
+	b.consoleShot("rule-editor")
 	if st := b.submit(`form#rule-form`); st != http.StatusOK {
 		b.fatalf("preview: status %d", st)
 	}
@@ -151,7 +130,7 @@ func TestBrowserConsoleRulePreviewThenApply(t *testing.T) {
 	if c := b.text(`#preview-counts`); !strings.Contains(c, "2 seats gained") {
 		b.fatalf("the preview's counts: %q", c)
 	}
-	b.peopleShot("rule-preview")
+	b.consoleShot("rule-preview")
 	// Nothing has changed yet.
 	var members struct {
 		Members []struct {
@@ -171,7 +150,7 @@ func TestBrowserConsoleRulePreviewThenApply(t *testing.T) {
 	if row := b.text(`#rule-service-desk`); !strings.Contains(row, "ITSD-*") {
 		b.fatalf("the rule's row: %q", row)
 	}
-	b.peopleShot("rules-list")
+	b.consoleShot("rules-list")
 	d.c.must(t, "GET", "/api/v1/pools/agents-named/members", nil, &members, http.StatusOK)
 	var held []string
 	for _, m := range members.Members {
@@ -185,13 +164,13 @@ func TestBrowserConsoleRulePreviewThenApply(t *testing.T) {
 	if why := b.text(`#seat-agents-named .why`); !strings.Contains(why, "Rule service-desk") || !strings.Contains(why, "job code ITSD-2") {
 		b.fatalf("tess's seat: %q", why)
 	}
-	b.peopleShot("person-page")
+	b.consoleShot("person-page")
 	// Deactivating her is confirmed with exactly what ends.
 	b.click(`#deactivate-link`)
 	if line := b.text(`#confirm-lines`); !strings.Contains(line, "Revoke the seat of pool agents-named") {
 		b.fatalf("the deactivation confirmation: %q", line)
 	}
-	b.peopleShot("deactivate-confirm")
+	b.consoleShot("deactivate-confirm")
 }
 
 // TestBrowserConsoleIdentityAdminRefusedRoleGrant (c): an identity
@@ -215,7 +194,7 @@ func TestBrowserConsoleIdentityAdminRefusedRoleGrant(t *testing.T) {
 	if code := b.attr(`#flash`, "data-code"); code != "forbidden" {
 		b.fatalf("the refusal's code: %q", code)
 	}
-	b.peopleShot("role-refused")
+	b.consoleShot("role-refused")
 	var u struct {
 		Roles []string `json:"roles"`
 	}

@@ -60,16 +60,7 @@ func (s *Store) LiveLeases(ctx context.Context, f LiveFilter) ([]licensing.Lease
 	if err != nil {
 		return nil, fmt.Errorf("store: live leases: %w", err)
 	}
-	defer rows.Close()
-	out := []licensing.Lease{}
-	for rows.Next() {
-		l, err := scanLease(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: scan lease: %w", err)
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return scanLeases(rows)
 }
 
 // LiveSessions lists the sessions open now, most recently active first,

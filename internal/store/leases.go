@@ -33,6 +33,11 @@ func listLeasesIn(query rowsFunc, where string, args ...any) ([]licensing.Lease,
 	if err != nil {
 		return nil, fmt.Errorf("store: list leases: %w", err)
 	}
+	return scanLeases(rows)
+}
+
+// scanLeases reads every lease of rows (leaseCols) and closes them.
+func scanLeases(rows *sql.Rows) ([]licensing.Lease, error) {
 	defer rows.Close()
 	out := []licensing.Lease{}
 	for rows.Next() {
